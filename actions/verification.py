@@ -1,0 +1,106 @@
+"""One-time codes for email and phone: 6 digits, 10 minutes, single use, 5 attempts."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from sqlmodel import Session, col, select
+
+from storage.models import VerificationCode
+
+CODE_TTL = timedelta(minutes=10)
+RESEND_COOLDOWN = timedelta(seconds=60)
+MAX_ATTEMPTS = 5
+
+
+class CodeCheck(StrEnum):
+    """Outcomes of checking a typed code; the flow branches on these."""
+
+    OK = "ok"
+    WRONG = "wrong"
+    EXPIRED = "expired"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    NO_CODE = "no_code"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCode:
+    """A fresh code to send, or the seconds to wait before another may be sent."""
+
+    code: str | None
+    wait_seconds: int = 0
+
+
+def _digest(code: str, salt: str) -> str:
+    return salt + "$" + hashlib.sha256((salt + code).encode()).hexdigest()
+
+
+def _matches(code: str, stored: str) -> bool:
+    salt = stored.split("$", 1)[0]
+    return hmac.compare_digest(_digest(code, salt), stored)
+
+
+def _as_aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes even for timezone columns.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def latest_code(session: Session, *, chat_id: int, purpose: str) -> VerificationCode | None:
+    """Returns the newest unused code of this chat for this purpose."""
+    query = (
+        select(VerificationCode)
+        .where(VerificationCode.chat_id == chat_id, VerificationCode.purpose == purpose)
+        .where(col(VerificationCode.used_at).is_(None))
+        .order_by(col(VerificationCode.id).desc())
+    )
+    return session.exec(query).first()
+
+
+def issue_code(
+    session: Session, *, chat_id: int, purpose: str, target: str, now: datetime
+) -> IssuedCode:
+    """Creates a new code unless one was sent less than the cooldown ago."""
+    previous = latest_code(session, chat_id=chat_id, purpose=purpose)
+    if previous is not None and previous.target == target:
+        waited = now - _as_aware(previous.created_at)
+        if waited < RESEND_COOLDOWN:
+            return IssuedCode(None, int((RESEND_COOLDOWN - waited).total_seconds()) + 1)
+    if previous is not None:
+        previous.used_at = now  # a new code replaces the old one
+        session.add(previous)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    session.add(
+        VerificationCode(
+            chat_id=chat_id,
+            purpose=purpose,
+            target=target,
+            code_hash=_digest(code, secrets.token_hex(8)),
+            created_at=now,
+            expires_at=now + CODE_TTL,
+        )
+    )
+    return IssuedCode(code)
+
+
+def check_code(
+    session: Session, *, chat_id: int, purpose: str, typed: str, now: datetime
+) -> CodeCheck:
+    """Checks a typed code, counting attempts and spending the code on success."""
+    stored = latest_code(session, chat_id=chat_id, purpose=purpose)
+    if stored is None:
+        return CodeCheck.NO_CODE
+    if stored.attempts >= MAX_ATTEMPTS:
+        return CodeCheck.TOO_MANY_ATTEMPTS
+    if now >= _as_aware(stored.expires_at):
+        return CodeCheck.EXPIRED
+    stored.attempts += 1
+    session.add(stored)
+    if _matches(typed, stored.code_hash):
+        stored.used_at = now
+        return CodeCheck.OK
+    return CodeCheck.TOO_MANY_ATTEMPTS if stored.attempts >= MAX_ATTEMPTS else CodeCheck.WRONG

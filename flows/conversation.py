@@ -1,0 +1,242 @@
+"""The channel-independent conversation: one call per incoming event, state in the database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from actions.senders import EmailSender, OutboxEmailSender, OutboxSmsSender, SmsSender
+from flows.context import TurnContext
+from flows.definition import Flow, Step, load_flow
+from flows.messages import Button, Incoming, Reply, Turn
+from flows.registration_steps import BACK, HANDLERS, go_back, go_to, prompt
+from flows.summary import checklist_text
+from flows.texts import buttons, text
+from storage.db import session_scope
+from storage.models import ProcessedUpdate, utcnow
+from storage.repositories import (
+    delete_personal_data,
+    get_applicant,
+    get_or_create_applicant,
+    get_state,
+    save_state,
+)
+
+logger = logging.getLogger(__name__)
+
+REGISTRATION = "registration"
+BACK_WORDS = {"kembali", "back", "⬅️ kembali"}
+FreeTextHandler = Callable[[TurnContext, Incoming], bool]
+
+
+class Conversation:
+    """Runs the registration flow and the menu commands for any channel."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        channel: str = "telegram",
+        email_sender: EmailSender | None = None,
+        sms_sender: SmsSender | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        free_text: FreeTextHandler | None = None,
+    ) -> None:
+        self.engine = engine
+        self.channel = channel
+        self.email_sender = email_sender or OutboxEmailSender()
+        self.sms_sender = sms_sender or OutboxSmsSender()
+        self.clock = clock
+        self.free_text = free_text
+        self.flow: Flow = load_flow(REGISTRATION)
+
+    def current_step(self, chat_id: int) -> Step | None:
+        """Returns the step this chat is answering now, if a flow is running."""
+        with Session(self.engine) as session:
+            state = get_state(session=session, chat_id=chat_id)
+            if state.flow != REGISTRATION or not state.step:
+                return None
+            return self.flow.step(state.step)
+
+    def handle(self, chat_id: int, incoming: Incoming, *, update_id: int | None = None) -> Turn:
+        """Processes one event in one transaction; a redelivered update_id is ignored."""
+        try:
+            with session_scope(self.engine) as session:
+                if update_id is not None:
+                    if session.get(ProcessedUpdate, update_id) is not None:
+                        return Turn(duplicate=True)
+                    session.add(ProcessedUpdate(update_id=update_id))
+                ctx = self._context(session, chat_id)
+                self._dispatch(ctx, incoming)
+                ctx.applicant.updated_at = ctx.now
+                session.add(ctx.applicant)
+                save_state(session=session, state=ctx.state)
+        except IntegrityError:
+            if update_id is None:
+                raise
+            logger.info("update %s was processed concurrently elsewhere; skipped", update_id)
+            return Turn(duplicate=True)
+        return Turn(replies=ctx.replies, delete_message_ids=ctx.delete_message_ids)
+
+    def _context(self, session: Session, chat_id: int) -> TurnContext:
+        return TurnContext(
+            session=session, chat_id=chat_id, channel=self.channel, now=self.clock(),
+            state=get_state(session=session, chat_id=chat_id),
+            applicant=get_or_create_applicant(session=session, chat_id=chat_id,
+                                              channel=self.channel),
+            email_sender=self.email_sender, sms_sender=self.sms_sender,
+        )
+
+    def _dispatch(self, ctx: TurnContext, incoming: Incoming) -> None:
+        if incoming.kind == "command":
+            self._command(ctx, incoming)
+        elif incoming.kind == "button":
+            self._button(ctx, incoming)
+        elif ctx.state.flow == REGISTRATION and ctx.state.step:
+            self._in_step(ctx, incoming)
+        elif incoming.kind == "text":
+            self._free_text(ctx, incoming)
+        else:
+            ctx.say(text("unsupported_message"))
+
+    # --- commands ------------------------------------------------------------------------
+    def _command(self, ctx: TurnContext, incoming: Incoming) -> None:
+        handlers: dict[str, Callable[[TurnContext, Incoming], None]] = {
+            "start": self._start, "daftar": self._register, "batal": self._cancel,
+            "ulang": self._ask_restart, "status": self._status, "hapusdata": self._ask_delete,
+            "bantuan": self._help, "help": self._help,
+        }
+        handler = handlers.get(incoming.command)
+        if handler is None:
+            ctx.say(text("hint_not_understood"))
+            return
+        handler(ctx, incoming)
+
+    def _menu(self) -> tuple[tuple[Button, ...], ...]:
+        items = buttons("menu")
+        return (items[:2], items[2:])
+
+    def _start(self, ctx: TurnContext, incoming: Incoming) -> None:
+        given = incoming.first_name or ctx.applicant.full_name or ""
+        name = f" {given}" if given else ""
+        resumable = ctx.state.step and ctx.applicant.registration_completed_at is None
+        if resumable:
+            step_label = self._step_label(ctx.state.step or "")
+            ctx.say(Reply(text("welcome_back", name=name, step=step_label),
+                          buttons=self._menu()))
+        else:
+            ctx.say(Reply(text("welcome", name=name), buttons=self._menu()))
+        ctx.state.flow = None  # paused until the user picks "Daftar akun" again
+
+    def _step_label(self, step_id: str) -> str:
+        first_line = self.flow.step(step_id).prompt.splitlines()[0]
+        return first_line.replace("<b>", "").replace("</b>", "").strip()
+
+    def _register(self, ctx: TurnContext, _incoming: Incoming) -> None:
+        if ctx.applicant.registration_completed_at is not None:
+            ctx.say(text("already_registered"))
+            go_to(ctx, self.flow, "summary", remember=False)
+            ctx.state.flow = REGISTRATION
+            return
+        ctx.state.flow = REGISTRATION
+        step_id = ctx.state.step or self.flow.start
+        ctx.state.step = step_id
+        prompt(ctx, self.flow, self.flow.step(step_id))
+
+    def _cancel(self, ctx: TurnContext, _incoming: Incoming) -> None:
+        if ctx.state.flow is None:
+            ctx.say(Reply(text("nothing_to_cancel"), remove_keyboard=True))
+            return
+        ctx.state.flow = None
+        ctx.say(Reply(text("cancelled"), remove_keyboard=True))
+
+    def _ask_restart(self, ctx: TurnContext, _incoming: Incoming) -> None:
+        if ctx.applicant.registration_completed_at is not None:
+            ctx.say(text("restart_completed"))
+            return
+        ctx.say(Reply(text("restart_confirm"), buttons=(buttons("restart_buttons"),)))
+
+    def _status(self, ctx: TurnContext, _incoming: Incoming) -> None:
+        ctx.say(checklist_text(self.flow, get_applicant(session=ctx.session,
+                                                        chat_id=ctx.chat_id)))
+
+    def _ask_delete(self, ctx: TurnContext, _incoming: Incoming) -> None:
+        ctx.say(Reply(text("delete_confirm"), buttons=(buttons("delete_buttons"),)))
+
+    def _help(self, ctx: TurnContext, _incoming: Incoming) -> None:
+        ctx.say(Reply(text("help"), buttons=self._menu()))
+
+    # --- buttons -------------------------------------------------------------------------
+    def _button(self, ctx: TurnContext, incoming: Incoming) -> None:
+        value = incoming.text
+        if value.startswith("s:"):
+            self._step_button(ctx, incoming)
+            return
+        actions: dict[str, Callable[[TurnContext, Incoming], None]] = {
+            "menu:register": self._register, "menu:status": self._status,
+            "menu:faq": lambda c, _i: c.say(text("faq_intro")), "menu:help": self._help,
+            "restart:yes": self._restart, "restart:no": lambda c, _i: c.say(text("restart_kept")),
+            "delete:yes": self._delete, "delete:no": lambda c, _i: c.say(text("delete_kept")),
+        }
+        action = actions.get(value)
+        if action is not None:
+            action(ctx, incoming)
+        elif not (self.free_text and self.free_text(ctx, incoming)):
+            ctx.say(text("stale_button"))
+
+    def _step_button(self, ctx: TurnContext, incoming: Incoming) -> None:
+        _, step_id, value = incoming.text.split(":", 2)
+        if ctx.state.flow != REGISTRATION or step_id != ctx.state.step:
+            ctx.say(text("stale_button"))
+            if ctx.state.step:
+                ctx.state.flow = REGISTRATION
+                prompt(ctx, self.flow, self.flow.step(ctx.state.step))
+            return
+        if value in (BACK, "back"):
+            go_back(ctx, self.flow)
+            return
+        step = self.flow.step(step_id)
+        HANDLERS[step.kind](ctx, self.flow, step, Incoming(kind="button", text=value))
+
+    def _restart(self, ctx: TurnContext, _incoming: Incoming) -> None:
+        delete_personal_data(session=ctx.session, chat_id=ctx.chat_id)
+        ctx.applicant = get_or_create_applicant(session=ctx.session, chat_id=ctx.chat_id,
+                                                channel=self.channel)
+        ctx.state = get_state(session=ctx.session, chat_id=ctx.chat_id)
+        ctx.state.flow, ctx.state.step, ctx.state.history = REGISTRATION, self.flow.start, []
+        ctx.say(text("restart_done"))
+        prompt(ctx, self.flow, self.flow.step(self.flow.start))
+
+    def _delete(self, ctx: TurnContext, _incoming: Incoming) -> None:
+        delete_personal_data(session=ctx.session, chat_id=ctx.chat_id)
+        ctx.session.flush()
+        ctx.applicant = get_or_create_applicant(session=ctx.session, chat_id=ctx.chat_id,
+                                                channel=self.channel)
+        ctx.session.expunge(ctx.applicant)  # nothing about this person may be written back
+        ctx.state = get_state(session=ctx.session, chat_id=ctx.chat_id)
+        ctx.say(Reply(text("delete_done"), remove_keyboard=True))
+
+    # --- answers inside a step, and free text ---------------------------------------------
+    def _in_step(self, ctx: TurnContext, incoming: Incoming) -> None:
+        step = self.flow.step(ctx.state.step or self.flow.start)
+        if incoming.kind == "text" and incoming.text.strip().casefold() in BACK_WORDS:
+            go_back(ctx, self.flow)
+            return
+        answered_question = (
+            incoming.kind == "text" and not step.secret
+            and self.free_text is not None and self.free_text(ctx, incoming)
+        )
+        if answered_question:
+            prompt(ctx, self.flow, step)
+            return
+        HANDLERS[step.kind](ctx, self.flow, step, incoming)
+
+    def _free_text(self, ctx: TurnContext, incoming: Incoming) -> None:
+        if self.free_text is not None and self.free_text(ctx, incoming):
+            return
+        ctx.say(Reply(text("hint_not_understood"), buttons=self._menu()))

@@ -1,0 +1,103 @@
+"""Maps a step's `validate:` name to a validator and stores the valid value on the applicant."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from actions.passwords import hash_password
+from flows.context import TurnContext
+from flows.texts import text
+from flows.validators import (
+    Invalid,
+    Valid,
+    validate_birth_date,
+    validate_email,
+    validate_full_name,
+    validate_nik,
+    validate_password,
+)
+
+ADDRESS_MIN, ADDRESS_MAX = 10, 300
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """Why a typed answer was refused, in words for the user."""
+
+    message: str
+
+
+def _address(ctx: TurnContext, raw: str, field: str) -> FieldProblem | None:
+    value = " ".join(raw.split())
+    if len(value) < ADDRESS_MIN:
+        return FieldProblem(text("address_too_short"))
+    if len(value) > ADDRESS_MAX:
+        return FieldProblem(text("address_too_long"))
+    if not _LETTER.search(value):
+        return FieldProblem(text("address_no_letters"))
+    setattr(ctx.applicant, field, value)
+    return None
+
+
+def _full_name(ctx: TurnContext, raw: str, _field: str) -> FieldProblem | None:
+    result = validate_full_name(raw)
+    if isinstance(result, Invalid):
+        return FieldProblem(result.message)
+    ctx.applicant.full_name = result.value
+    return None
+
+
+def _email(ctx: TurnContext, raw: str, _field: str) -> FieldProblem | None:
+    result = validate_email(raw)
+    if isinstance(result, Invalid):
+        return FieldProblem(result.message)
+    if result.value != ctx.applicant.email:
+        ctx.applicant.email_verified_at = None  # a new address must be verified again
+    ctx.applicant.email = result.value
+    return None
+
+
+def _password(ctx: TurnContext, raw: str, _field: str) -> FieldProblem | None:
+    result = validate_password(raw, email=ctx.applicant.email, nik=ctx.applicant.nik)
+    if isinstance(result, Invalid):
+        return FieldProblem(result.message)
+    ctx.applicant.password_hash = hash_password(result.value)
+    ctx.say(text("password_saved"))
+    return None
+
+
+def _nik(ctx: TurnContext, raw: str, _field: str) -> FieldProblem | None:
+    result = validate_nik(raw)
+    if isinstance(result, Invalid):
+        return FieldProblem(result.message)
+    if result.value.nik != ctx.applicant.nik:
+        ctx.applicant.birth_date = None  # the birth date is checked against the NIK
+    ctx.applicant.nik = result.value.nik
+    ctx.applicant.gender = result.value.gender
+    return None
+
+
+def _birth_date(ctx: TurnContext, raw: str, _field: str) -> FieldProblem | None:
+    nik = validate_nik(ctx.applicant.nik or "")
+    if not isinstance(nik, Valid):
+        return FieldProblem(nik.message)
+    result = validate_birth_date(raw, nik=nik.value, today=ctx.now.date())
+    if isinstance(result, Invalid):
+        return FieldProblem(result.message)
+    ctx.applicant.birth_date = result.value
+    return None
+
+
+FieldValidator = Callable[[TurnContext, str, str], FieldProblem | None]
+
+FIELD_VALIDATORS: dict[str, FieldValidator] = {
+    "full_name": _full_name,
+    "email": _email,
+    "password": _password,
+    "nik": _nik,
+    "birth_date": _birth_date,
+    "address": _address,
+}

@@ -1,0 +1,261 @@
+"""Step handlers of the registration flow, one per step kind, plus prompting and moving on."""
+
+from __future__ import annotations
+
+from actions.verification import MAX_ATTEMPTS, CodeCheck, check_code, issue_code, latest_code
+from flows.context import TurnContext
+from flows.definition import Flow, Step
+from flows.field_validators import FIELD_VALIDATORS
+from flows.messages import Button, Incoming, Reply
+from flows.summary import summary_text
+from flows.texts import fill, text
+from flows.validators import Invalid, mask_phone, validate_otp, validate_phone
+
+BACK = "__back"
+
+
+def step_button(step: Step, value: str, label: str) -> Button:
+    """Returns a button whose value names the step, so stale presses can be recognised."""
+    return Button(label=label, value=f"s:{step.id}:{value}")
+
+
+def _rows(buttons: list[Button], columns: int) -> tuple[tuple[Button, ...], ...]:
+    return tuple(tuple(buttons[i : i + columns]) for i in range(0, len(buttons), columns))
+
+
+def prompt(ctx: TurnContext, flow: Flow, step: Step) -> None:
+    """Sends the step's question with its buttons or keyboard."""
+    values = {
+        "email": ctx.applicant.email or "",
+        "phone_masked": mask_phone(ctx.applicant.phone) if ctx.applicant.phone else "",
+        "summary": "\x00",  # replaced below: the summary is HTML already escaped field by field
+    }
+    body = fill(step.prompt, **values)
+    buttons = [step_button(step, o.value, o.label) for o in step.options]
+    buttons += [step_button(step, b["value"], b["label"]) for b in step.setting("buttons", [])]
+    if step.kind == "summary":
+        body = body.replace("\x00", summary_text(step, ctx.applicant))
+        confirm = step.setting("confirm")
+        buttons = [step_button(step, confirm["value"], confirm["label"])]
+        edits = step.setting("edits")
+        buttons += [step_button(step, f"edit:{e['step']}", e["label"]) for e in edits]
+    rows = _rows(buttons, 1 if step.kind == "summary" else step.columns)
+    if step.kind == "summary":
+        rows = (rows[0], *_rows([b for row in rows[1:] for b in row], 2))
+    has_own_back = any(b["value"] == "back" for b in step.setting("buttons", []))
+    if ctx.state.history and step.kind != "summary" and not has_own_back:
+        rows = (*rows, (step_button(step, BACK, "⬅️ Kembali"),))
+    contact = step.setting("contact_button") if step.kind == "phone" else None
+    ctx.say(Reply(body, buttons=rows, request_contact=contact))
+
+
+def go_to(ctx: TurnContext, flow: Flow, step_id: str, *, remember: bool = True) -> None:
+    """Moves to a step (remembering where we came from for "kembali") and prompts it."""
+    if remember and ctx.state.step and ctx.state.step != step_id:
+        ctx.state.history = [*ctx.state.history, ctx.state.step][-30:]
+    ctx.state.step = step_id
+    if step_id == "summary":
+        ctx.state.data = {k: v for k, v in ctx.state.data.items() if k != "editing"}
+    prompt(ctx, flow, flow.step(step_id))
+
+
+def advance(ctx: TurnContext, flow: Flow, step: Step, explicit_next: str | None = None) -> None:
+    """Goes to the next step; while editing from the summary, returns there instead."""
+    target = explicit_next or step.next
+    if ctx.editing and not explicit_next and not step.edit_continues:
+        target = "summary"
+    if target is None:
+        return
+    go_to(ctx, flow, target)
+
+
+def go_back(ctx: TurnContext, flow: Flow) -> None:
+    """Returns to the previous step without losing anything already given."""
+    if not ctx.state.history:
+        ctx.say(text("back_at_start"))
+        prompt(ctx, flow, flow.step(ctx.state.step or flow.start))
+        return
+    *rest, previous = ctx.state.history
+    ctx.state.history = rest
+    ctx.state.step = previous
+    prompt(ctx, flow, flow.step(previous))
+
+
+def handle_text_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incoming) -> None:
+    """Validates a typed answer, stores it and moves on, or says exactly what is wrong."""
+    if step.secret and incoming.message_id is not None:
+        ctx.delete_message_ids.append(incoming.message_id)
+    validator = FIELD_VALIDATORS[step.validate or step.id]
+    problem = validator(ctx, incoming.text, step.id)
+    if problem is not None:
+        ctx.say(problem.message)
+        return
+    if step.after == "send_email_code":
+        send_email_code(ctx)
+    advance(ctx, flow, step)
+
+
+def send_email_code(ctx: TurnContext) -> bool:
+    """Issues an email code and queues the email; False when still cooling down."""
+    email = ctx.applicant.email or ""
+    issued = issue_code(ctx.session, chat_id=ctx.chat_id, purpose="email", target=email,
+                        now=ctx.now)
+    if issued.code is None:
+        ctx.say(text("code_cooldown", seconds=issued.wait_seconds))
+        return False
+    ctx.email_sender.send_email(
+        ctx.session, chat_id=ctx.chat_id, to=email, subject=text("email_subject"),
+        body=text("email_body", name=ctx.applicant.full_name or "", code=issued.code),
+    )
+    return True
+
+
+def send_sms_code(ctx: TurnContext) -> bool:
+    """Issues a phone code and queues the SMS; False when still cooling down."""
+    phone = ctx.applicant.phone or ""
+    issued = issue_code(ctx.session, chat_id=ctx.chat_id, purpose="phone", target=phone,
+                        now=ctx.now)
+    if issued.code is None:
+        ctx.say(text("code_cooldown", seconds=issued.wait_seconds))
+        return False
+    ctx.sms_sender.send_sms(ctx.session, chat_id=ctx.chat_id, to=phone,
+                            body=text("sms_body", code=issued.code))
+    return True
+
+
+def _resend(ctx: TurnContext, step: Step) -> None:
+    sent = send_email_code(ctx) if step.purpose == "email" else send_sms_code(ctx)
+    if sent:
+        ctx.say(text("code_resent"))
+
+
+def handle_code_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incoming) -> None:
+    """Checks a typed code, or resends on request; a good code verifies email or phone."""
+    if incoming.kind == "button":
+        if incoming.text == "resend":
+            _resend(ctx, step)
+        return
+    typed = validate_otp(incoming.text)
+    if isinstance(typed, Invalid):
+        ctx.say(typed.message)
+        return
+    outcome = check_code(ctx.session, chat_id=ctx.chat_id, purpose=step.purpose or "",
+                         typed=typed.value, now=ctx.now)
+    if outcome is CodeCheck.OK:
+        _mark_verified(ctx, step.purpose or "")
+        advance(ctx, flow, step)
+        return
+    ctx.say(_code_problem(ctx, step, outcome))
+
+
+def _mark_verified(ctx: TurnContext, purpose: str) -> None:
+    if purpose == "email":
+        ctx.applicant.email_verified_at = ctx.now
+        ctx.say(text("code_ok_email"))
+    else:
+        ctx.applicant.phone_verified_via = "sms"
+        ctx.say(text("code_ok_phone"))
+
+
+def _code_problem(ctx: TurnContext, step: Step, outcome: CodeCheck) -> str:
+    if outcome is CodeCheck.WRONG:
+        stored = latest_code(ctx.session, chat_id=ctx.chat_id, purpose=step.purpose or "")
+        remaining = MAX_ATTEMPTS - (stored.attempts if stored else MAX_ATTEMPTS)
+        where = "email Anda" if step.purpose == "email" else "SMS"
+        return text("code_wrong", remaining=remaining, where=where)
+    keys = {CodeCheck.EXPIRED: "code_expired", CodeCheck.TOO_MANY_ATTEMPTS: "code_too_many"}
+    return text(keys.get(outcome, "code_missing"))
+
+
+def handle_choice_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incoming) -> None:
+    """Stores the chosen option (pressed, or typed as its label or number) and moves on."""
+    typed = incoming.text.strip().casefold()
+    chosen = next(
+        (o for i, o in enumerate(step.options, 1)
+         if typed in {o.value.casefold(), o.label.casefold(), str(i)}),
+        None,
+    )
+    if chosen is None:
+        ctx.say(text("hint_buttons"))
+        return
+    if step.id == "domicile_same":
+        ctx.applicant.domicile_same = chosen.value == "yes"
+        if ctx.applicant.domicile_same:
+            ctx.applicant.domicile_address = None
+    else:
+        setattr(ctx.applicant, step.id, chosen.value)
+    advance(ctx, flow, step, chosen.next)
+
+
+def handle_photo_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incoming) -> None:
+    """Keeps Telegram's file_id of the KTP photo; the picture itself is checked later."""
+    if incoming.kind not in ("photo", "document"):
+        ctx.say(text("hint_photo"))
+        return
+    if incoming.kind == "document" and not (incoming.mime_type or "").startswith("image/"):
+        ctx.say(text("photo_not_image"))
+        return
+    if incoming.file_size and incoming.file_size > 20 * 1024 * 1024:
+        ctx.say(text("photo_too_big", size_mb=round(incoming.file_size / 1024 / 1024, 1)))
+        return
+    ctx.applicant.ktp_file_id = incoming.file_id
+    ctx.applicant.ktp_file_kind = incoming.kind
+    ctx.applicant.ktp_status = "received"
+    ctx.say(step.setting("received", "").strip())
+    advance(ctx, flow, step)
+
+
+def handle_phone_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incoming) -> None:
+    """Takes a shared contact as verified, or a typed number that then gets an SMS code."""
+    if incoming.kind == "contact":
+        if not incoming.contact_is_own:
+            ctx.say(text("contact_not_own"))
+            return
+        result = validate_phone(incoming.phone or "")
+    else:
+        result = validate_phone(incoming.text)
+    if isinstance(result, Invalid):
+        ctx.say(result.message)
+        return
+    ctx.applicant.phone = result.value
+    if incoming.kind == "contact":
+        ctx.applicant.phone_verified_via = "contact"
+        ctx.say(Reply(text("phone_verified_contact", phone_masked=mask_phone(result.value)),
+                      remove_keyboard=True))
+        advance(ctx, flow, step)
+        return
+    ctx.applicant.phone_verified_via = None
+    if send_sms_code(ctx):
+        # The contact keyboard must go; an inline keyboard cannot share a message with its removal.
+        sent = text("sms_sent", phone_masked=mask_phone(result.value))
+        ctx.say(Reply(sent, remove_keyboard=True))
+    advance(ctx, flow, step, step.setting("typed_next"))
+
+
+def handle_summary_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incoming) -> None:
+    """Saves the registration as complete, or opens the chosen field for a change."""
+    if incoming.kind != "button":
+        ctx.say(text("hint_buttons"))
+        return
+    if incoming.text.startswith("edit:"):
+        target = incoming.text.removeprefix("edit:")
+        if target in flow.steps:
+            ctx.state.data = {**ctx.state.data, "editing": True}
+            go_to(ctx, flow, target)
+        return
+    if incoming.text == step.setting("confirm")["value"]:
+        ctx.applicant.registration_completed_at = ctx.now
+        ctx.state.flow = None
+        ctx.state.step = None
+        ctx.state.history = []
+        ctx.say(step.setting("done").strip())
+
+
+HANDLERS = {
+    "text": handle_text_step,
+    "code": handle_code_step,
+    "choice": handle_choice_step,
+    "photo": handle_photo_step,
+    "phone": handle_phone_step,
+    "summary": handle_summary_step,
+}

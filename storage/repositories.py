@@ -1,0 +1,64 @@
+"""Repository functions: verbs over the tables, each taking the caller's session."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    Applicant,
+    ConversationState,
+    HandoffTicket,
+    Outbox,
+    VerificationCode,
+    utcnow,
+)
+
+
+def get_applicant(*, session: Session, chat_id: int) -> Applicant | None:
+    """Returns the applicant of this chat, if any."""
+    return session.exec(select(Applicant).where(Applicant.chat_id == chat_id)).first()
+
+
+def get_or_create_applicant(*, session: Session, chat_id: int, channel: str) -> Applicant:
+    """Returns the applicant of this chat, creating an empty one on first contact."""
+    applicant = get_applicant(session=session, chat_id=chat_id)
+    if applicant is None:
+        applicant = Applicant(chat_id=chat_id, channel=channel)
+        session.add(applicant)
+        session.flush()
+    return applicant
+
+
+def get_state(*, session: Session, chat_id: int) -> ConversationState:
+    """Returns the conversation state of this chat (a fresh one if none was stored)."""
+    state = session.get(ConversationState, chat_id)
+    return state if state is not None else ConversationState(chat_id=chat_id)
+
+
+def save_state(*, session: Session, state: ConversationState) -> None:
+    """Stores the state; JSON columns are reassigned so the change is always detected."""
+    state.history = list(state.history)
+    state.data = dict(state.data)
+    state.updated_at = utcnow()
+    session.add(state)
+
+
+def open_handoff(*, session: Session, chat_id: int, reason: str) -> HandoffTicket:
+    """Opens a ticket for a person to take over, or returns the chat's open one."""
+    existing = session.exec(
+        select(HandoffTicket)
+        .where(HandoffTicket.chat_id == chat_id, HandoffTicket.status == "open")
+    ).first()
+    if existing is not None:
+        return existing
+    ticket = HandoffTicket(chat_id=chat_id, reason=reason)
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
+def delete_personal_data(*, session: Session, chat_id: int) -> None:
+    """Removes everything stored about this chat's person (UU PDP right to erasure)."""
+    for table in (Applicant, ConversationState, VerificationCode, Outbox, HandoffTicket):
+        session.execute(delete(table).where(col(table.chat_id) == chat_id))  # type: ignore[attr-defined]
