@@ -26,6 +26,7 @@ class TurnContext:
     sms_sender: SmsSender
     replies: list[Reply] = field(default_factory=list)
     delete_message_ids: list[int] = field(default_factory=list)
+    erased: bool = False
 
     def say(self, reply: Reply | str) -> None:
         """Queues a reply."""

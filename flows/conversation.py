@@ -73,9 +73,10 @@ class Conversation:
                     session.add(ProcessedUpdate(update_id=update_id))
                 ctx = self._context(session, chat_id)
                 self._dispatch(ctx, incoming)
-                ctx.applicant.updated_at = ctx.now
-                session.add(ctx.applicant)
-                save_state(session=session, state=ctx.state)
+                if not ctx.erased:  # after /hapusdata nothing about the person is written back
+                    ctx.applicant.updated_at = ctx.now
+                    session.add(ctx.applicant)
+                    save_state(session=session, state=ctx.state)
         except IntegrityError:
             if update_id is None:
                 raise
@@ -204,6 +205,7 @@ class Conversation:
         HANDLERS[step.kind](ctx, self.flow, step, Incoming(kind="button", text=value))
 
     def _restart(self, ctx: TurnContext, _incoming: Incoming) -> None:
+        ctx.session.expunge_all()
         delete_personal_data(session=ctx.session, chat_id=ctx.chat_id)
         ctx.applicant = get_or_create_applicant(session=ctx.session, chat_id=ctx.chat_id,
                                                 channel=self.channel)
@@ -213,12 +215,9 @@ class Conversation:
         prompt(ctx, self.flow, self.flow.step(self.flow.start))
 
     def _delete(self, ctx: TurnContext, _incoming: Incoming) -> None:
+        ctx.session.expunge_all()
         delete_personal_data(session=ctx.session, chat_id=ctx.chat_id)
-        ctx.session.flush()
-        ctx.applicant = get_or_create_applicant(session=ctx.session, chat_id=ctx.chat_id,
-                                                channel=self.channel)
-        ctx.session.expunge(ctx.applicant)  # nothing about this person may be written back
-        ctx.state = get_state(session=ctx.session, chat_id=ctx.chat_id)
+        ctx.erased = True
         ctx.say(Reply(text("delete_done"), remove_keyboard=True))
 
     # --- answers inside a step, and free text ---------------------------------------------

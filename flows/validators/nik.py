@@ -66,9 +66,8 @@ def _check_region(nik: str) -> Invalid | None:
     if province_name(province) is None:
         return invalid("nik_province_unknown", code=province)
     number = int(regency)
-    if number not in REGENCY_CODES and number not in CITY_CODES:
-        return invalid("nik_regency_unknown", code=regency, province=province_name(province))
-    if regency_name(nik[:4]) is None:
+    in_range = number in REGENCY_CODES or number in CITY_CODES
+    if not in_range or regency_name(nik[:4]) is None:
         return invalid("nik_regency_unknown", code=regency, province=province_name(province))
     if nik[4:6] == "00":
         return invalid("nik_district_zero")

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from typing import Generic, TypeAlias, TypeVar
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
 @dataclass(frozen=True, slots=True)
-class Valid(Generic[T]):
+class Valid(Generic[T_co]):
     """Carries the normalised value of an accepted input."""
 
-    value: T
+    value: T_co
 
 
 @dataclass(frozen=True, slots=True)

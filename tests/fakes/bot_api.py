@@ -38,16 +38,37 @@ THUMBNAIL_SIDE = 90
 # Form fields whose values are plain strings even when they look like JSON numbers/booleans.
 _STRING_FIELDS = frozenset(
     {
-        "text", "caption", "callback_query_id", "file_id", "url", "secret_token", "parse_mode",
-        "description", "short_description", "name", "language_code", "action", "ip_address",
-        "inline_message_id", "photo", "document", "emoji", "title",
+        "text",
+        "caption",
+        "callback_query_id",
+        "file_id",
+        "url",
+        "secret_token",
+        "parse_mode",
+        "description",
+        "short_description",
+        "name",
+        "language_code",
+        "action",
+        "ip_address",
+        "inline_message_id",
+        "photo",
+        "document",
+        "emoji",
+        "title",
     }
 )
 # Methods that put something into a chat: subject to blocked chats and rate limits.
 _CHAT_WRITE_METHODS = frozenset(
     {
-        "sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMessage",
-        "editMessageText", "editMessageReplyMarkup", "sendChatAction",
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "copyMessage",
+        "forwardMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "sendChatAction",
     }
 )
 # Methods that create a new bot message in the chat (tracked by wait_for_bot_messages).
@@ -56,8 +77,23 @@ _SENDING_METHODS = frozenset(
 )
 _HTML_TAGS = frozenset(
     {
-        "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
-        "tg-emoji", "code", "pre", "blockquote", "tg-time",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "a",
+        "tg-emoji",
+        "code",
+        "pre",
+        "blockquote",
+        "tg-time",
     }
 )
 _MDV2_ALWAYS_RESERVED = frozenset("#+-=|{}.!")
@@ -340,10 +376,11 @@ class FakeBotApi:
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         app.router.add_get("/_fake/stats", self._handle_control_stats)
         app.router.add_post("/_fake/updates", self._handle_control_updates)
+        app.router.add_post("/_fake/user/{action}", self._handle_control_user)
         self._closing = False
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, shutdown_timeout=0.5)
+        site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
 
@@ -404,7 +441,9 @@ class FakeBotApi:
         """Queues a callback_query for an inline button on a message the bot sent."""
         message = self._messages.get((chat_id, message_id))
         if message is None or (chat_id, message_id) in self.deleted_messages:
-            raise LookupError(f"no message {message_id} in chat {chat_id}: {self._log_text(chat_id)}")
+            raise LookupError(
+                f"no message {message_id} in chat {chat_id}: {self._log_text(chat_id)}"
+            )
         query_id = str(next(self._ids) * 1_000_003)
         self._open_callbacks.add(query_id)
         query = {
@@ -510,7 +549,11 @@ class FakeBotApi:
         return self._files[file_id].data
 
     async def wait_for_bot_messages(
-        self, chat_id: int, count: int = 1, *, timeout: float = 5.0
+        self,
+        chat_id: int,
+        count: int = 1,
+        *,
+        timeout: float = 5.0,  # noqa: ASYNC109 - part of the test-facing API
     ) -> list[SentMessage]:
         """Returns the next `count` messages the bot sends to chat_id (per-chat cursor)."""
         deadline = time.monotonic() + timeout
@@ -530,7 +573,12 @@ class FakeBotApi:
         self._cursor[chat_id] = cursor + count
         return [self._sent[(chat_id, mid)] for mid in ids]
 
-    async def wait_until_idle(self, *, quiet_for: float = 0.2, timeout: float = 5.0) -> None:
+    async def wait_until_idle(
+        self,
+        *,
+        quiet_for: float = 0.2,
+        timeout: float = 5.0,  # noqa: ASYNC109 - part of the test-facing API
+    ) -> None:
         """Waits until every queued update was fetched and the bot was quiet for quiet_for s."""
         deadline = time.monotonic() + timeout
         while True:
@@ -604,7 +652,7 @@ class FakeBotApi:
                 raise _ApiError(404, "Not Found")
             if method in _CHAT_WRITE_METHODS and chat_id is not None:
                 self._check_chat_writable(chat_id)
-            result = await entry[1](params)
+            result = await _call_handler(entry[1], params)
             status, body = 200, {"ok": True, "result": result}
         except _ApiError as err:
             status = err.code
@@ -640,6 +688,21 @@ class FakeBotApi:
         payload = await request.json()
         updates = payload if isinstance(payload, list) else [payload]
         return web.json_response([self.add_raw_update(update) for update in updates])
+
+    async def _handle_control_user(self, request: web.Request) -> web.Response:
+        actions: dict[str, Callable[..., dict[str, Any]]] = {
+            "sends_text": self.user_sends_text,
+            "presses_button": self.user_presses_button,
+            "shares_contact": self.user_shares_contact,
+        }
+        action = actions.get(request.match_info["action"])
+        if action is None:
+            raise web.HTTPNotFound(text=f"actions: {sorted(actions)}")
+        kwargs = await request.json()
+        try:
+            return web.json_response(action(**kwargs))
+        except (TypeError, LookupError) as err:
+            raise web.HTTPBadRequest(text=str(err)) from err
 
     def _touch(self) -> None:
         self._last_activity = time.monotonic()
@@ -892,10 +955,16 @@ class FakeBotApi:
         rendered = _render(text, params.get("parse_mode"))
         if _utf16_len(rendered) > MAX_TEXT_LENGTH:
             raise _bad_request("message is too long")
-        return self._store_bot_message(chat_id, params, kind="text", text=text, body={
-            "text": rendered,
-            **({"entities": params["entities"]} if params.get("entities") else {}),
-        })
+        return self._store_bot_message(
+            chat_id,
+            params,
+            kind="text",
+            text=text,
+            body={
+                "text": rendered,
+                **({"entities": params["entities"]} if params.get("entities") else {}),
+            },
+        )
 
     async def _send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = _require_chat(params)
@@ -907,7 +976,11 @@ class FakeBotApi:
             sizes = [_photo_size(stored, 1280, 960)]
         body = {"photo": sizes, **self._caption_body(params)}
         return self._store_bot_message(
-            chat_id, params, kind="photo", text=params.get("caption"), body=body,
+            chat_id,
+            params,
+            kind="photo",
+            text=params.get("caption"),
+            body=body,
             file_id=sizes[-1]["file_id"],
         )
 
@@ -930,8 +1003,13 @@ class FakeBotApi:
         }
         body = {"document": doc, **self._caption_body(params)}
         return self._store_bot_message(
-            chat_id, params, kind="document", text=params.get("caption"), body=body,
-            file_id=stored.file_id, file_name=name,
+            chat_id,
+            params,
+            kind="document",
+            text=params.get("caption"),
+            body=body,
+            file_id=stored.file_id,
+            file_name=name,
         )
 
     def _caption_body(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -1000,7 +1078,9 @@ class FakeBotApi:
         if target is None:
             return None
         found = self._messages.get((chat_id, int(target)))
-        if found is None and not (isinstance(reply, dict) and reply.get("allow_sending_without_reply")):
+        if found is None and not (
+            isinstance(reply, dict) and reply.get("allow_sending_without_reply")
+        ):
             raise _bad_request("message to be replied not found")
         return {k: v for k, v in found.items() if k != "reply_to_message"} if found else None
 
@@ -1040,8 +1120,11 @@ class FakeBotApi:
             message.pop("entities", None)
         self._apply_markup(message, markup)
         self._sent[key] = dataclasses.replace(
-            self._sent[key], text=text, reply_markup=markup,
-            parse_mode=params.get("parse_mode"), edited=True,
+            self._sent[key],
+            text=text,
+            reply_markup=markup,
+            parse_mode=params.get("parse_mode"),
+            edited=True,
         )
         return message
 
@@ -1104,8 +1187,11 @@ class FakeBotApi:
 
     async def _copy_message(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id, source, kind = self._source_message(params, "copy")
-        body = {k: v for k, v in source.items() if k in ("text", "entities", "photo", "document",
-                                                          "contact", "caption")}
+        body = {
+            k: v
+            for k, v in source.items()
+            if k in ("text", "entities", "photo", "document", "contact", "caption")
+        }
         text = source.get("text", source.get("caption"))
         if "caption" in params and kind in ("photo", "document"):
             body.update(self._caption_body(params))
@@ -1117,19 +1203,27 @@ class FakeBotApi:
 
     async def _forward_message(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id, source, kind = self._source_message(params, "forward")
-        body = {k: v for k, v in source.items() if k in ("text", "entities", "photo", "document",
-                                                          "contact", "caption")}
-        body["forward_origin"] = {"type": "user", "sender_user": source["from"],
-                                  "date": source["date"]}
+        body = {
+            k: v
+            for k, v in source.items()
+            if k in ("text", "entities", "photo", "document", "contact", "caption")
+        }
+        body["forward_origin"] = {
+            "type": "user",
+            "sender_user": source["from"],
+            "date": source["date"],
+        }
         forwarded = {k: v for k, v in params.items() if k != "reply_markup"}
         return self._store_bot_message(
-            chat_id, forwarded, kind=kind, text=source.get("text", source.get("caption")),
-            body=body, **_file_of(source),
+            chat_id,
+            forwarded,
+            kind=kind,
+            text=source.get("text", source.get("caption")),
+            body=body,
+            **_file_of(source),
         )
 
-    def _source_message(
-        self, params: dict[str, Any], verb: str
-    ) -> tuple[int, dict[str, Any], str]:
+    def _source_message(self, params: dict[str, Any], verb: str) -> tuple[int, dict[str, Any], str]:
         chat_id = _require_chat(params)
         from_chat = _as_chat_id(params.get("from_chat_id"))
         key = (from_chat or 0, int(params.get("message_id") or 0))
@@ -1164,6 +1258,7 @@ class FakeBotApi:
                 "limited_gifts": True,
                 "unique_gifts": True,
                 "premium_subscription": True,
+                "gifts_from_channels": True,
             },
         }
 
@@ -1223,6 +1318,17 @@ def _require_chat(params: dict[str, Any]) -> int:
     if chat_id is None or chat_id == 0:
         raise _bad_request("chat not found")
     return chat_id
+
+
+async def _call_handler(
+    handler: Callable[[dict[str, Any]], Awaitable[Any]], params: dict[str, Any]
+) -> Any:
+    """Returns the handler's result; malformed parameters become 400 like Telegram's."""
+    try:
+        return await handler(params)
+    except (ValueError, TypeError, KeyError, AttributeError) as err:
+        logger.debug("malformed parameters: %r", err)
+        raise _bad_request(f"invalid parameters: {err}") from err
 
 
 async def _read_params(request: web.Request) -> dict[str, Any]:

@@ -22,9 +22,21 @@ WOMAN_1990 = nik_info("3201015708900001")  # 17-08-1990, day + 40
 @pytest.mark.parametrize(
     "text",
     [
-        "17-08-1990", "17/08/1990", "17.08.1990", "17 08 1990", "17-8-1990", "17081990",
-        "1990-08-17", "17 Agustus 1990", "17 agustus 1990", "17 agt 1990", "17 Agu 1990",
-        "17 Ags. 1990", "17-Agustus-1990", "17 AUG 1990", "  17 Agustus 1990  ",
+        "17-08-1990",
+        "17/08/1990",
+        "17.08.1990",
+        "17 08 1990",
+        "17-8-1990",
+        "17081990",
+        "1990-08-17",
+        "17 Agustus 1990",
+        "17 agustus 1990",
+        "17 agt 1990",
+        "17 Agu 1990",
+        "17 Ags. 1990",
+        "17-Agustus-1990",
+        "17 AUG 1990",
+        "  17 Agustus 1990  ",
     ],
 )
 def test_accepted_formats(text: str) -> None:
@@ -33,9 +45,19 @@ def test_accepted_formats(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "month"),
-    [("1 jan 2000", 1), ("1 peb 2000", 2), ("1 maret 2000", 3), ("1 apr 2000", 4),
-     ("1 mei 2000", 5), ("1 juni 2000", 6), ("1 juli 2000", 7), ("1 september 2000", 9),
-     ("1 okt 2000", 10), ("1 nopember 2000", 11), ("1 des 2000", 12)],
+    [
+        ("1 jan 2000", 1),
+        ("1 peb 2000", 2),
+        ("1 maret 2000", 3),
+        ("1 apr 2000", 4),
+        ("1 mei 2000", 5),
+        ("1 juni 2000", 6),
+        ("1 juli 2000", 7),
+        ("1 september 2000", 9),
+        ("1 okt 2000", 10),
+        ("1 nopember 2000", 11),
+        ("1 des 2000", 12),
+    ],
 )
 def test_indonesian_month_names(text: str, month: int) -> None:
     info = nik_info(f"32010101{month:02d}000001")

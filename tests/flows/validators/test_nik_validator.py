@@ -47,8 +47,12 @@ def test_separators_are_stripped(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "day", "gender"),
-    [("3174070108950001", 1, "L"), ("3174073108950001", 31, "L"),
-     ("3174074108950001", 1, "P"), ("3174077108950001", 31, "P")],
+    [
+        ("3174070108950001", 1, "L"),
+        ("3174073108950001", 31, "L"),
+        ("3174074108950001", 1, "P"),
+        ("3174077108950001", 31, "P"),
+    ],
 )
 def test_day_bounds_for_men_and_women(text: str, day: int, gender: str) -> None:
     result = validate_nik(text)

@@ -1,0 +1,49 @@
+"""Builds the python-telegram-bot Application: one builder call, no work at import time."""
+
+from __future__ import annotations
+
+from telegram import BotCommand, Update
+from telegram.ext import Application, TypeHandler
+
+from bot.handlers import RUNNER_KEY, on_error, on_update
+from bot.turns import TurnRunner
+from bot.update_processor import PerChatUpdateProcessor
+from storage.settings import Settings
+
+COMMANDS = [
+    BotCommand("start", "Mulai / menu utama"),
+    BotCommand("daftar", "Mulai atau lanjutkan pendaftaran"),
+    BotCommand("status", "Lihat kemajuan pendaftaran"),
+    BotCommand("batal", "Hentikan langkah yang berjalan"),
+    BotCommand("ulang", "Mulai pendaftaran dari awal"),
+    BotCommand("hapusdata", "Hapus semua data saya"),
+    BotCommand("bantuan", "Bantuan"),
+]
+
+
+def build_application(settings: Settings, runner: TurnRunner) -> Application:  # type: ignore[type-arg]
+    """Returns an Application talking to the configured Bot API, with our handlers wired."""
+    if not settings.telegram_bot_token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    application = (
+        Application.builder()
+        .token(settings.telegram_bot_token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_file_base_url)
+        .concurrent_updates(PerChatUpdateProcessor(64))
+        .post_init(_post_init)
+        .build()
+    )
+    application.bot_data[RUNNER_KEY] = runner
+    application.add_handler(TypeHandler(Update, on_update))
+    application.add_error_handler(on_error)
+    return application
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    await application.bot.set_my_commands(COMMANDS)
+
+
+def run_polling(application: Application) -> None:  # type: ignore[type-arg]
+    """Runs long polling until interrupted."""
+    application.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])

@@ -1,0 +1,82 @@
+"""The `prakerja` command line: run, chat, db upgrade and the tools of each feature."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from storage.settings import get_settings
+
+app = typer.Typer(help="Asisten Pendaftaran Kartu Prakerja", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema")
+app.add_typer(db_app, name="db")
+
+
+@app.command()
+def run() -> None:
+    """Runs the Telegram bot (long polling); without a token, opens the console chat."""
+    from bot.app import build_application, run_polling
+    from bot.runtime import build_runner, configure_logging, prepare_database
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    if not settings.telegram_bot_token:
+        typer.echo("TELEGRAM_BOT_TOKEN belum diisi: membuka obrolan konsol.")
+        chat()
+        return
+    engine = prepare_database(settings)
+    runner = build_runner(engine, channel="telegram")
+    try:
+        run_polling(build_application(settings, runner))
+    finally:
+        runner.close()
+
+
+@app.command()
+def chat(chat_id: int = typer.Option(1, help="Console chat id (one per simulated person)")) -> None:
+    """Chats with the assistant in this terminal (console channel)."""
+    from bot.console import ConsoleChat
+    from bot.runtime import build_runner, configure_logging, prepare_database
+
+    settings = get_settings()
+    configure_logging("WARNING")
+    engine = prepare_database(settings)
+    runner = build_runner(engine, channel="console")
+    try:
+        asyncio.run(ConsoleChat(runner, engine, chat_id=chat_id).run())
+    finally:
+        runner.close()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("heads")) -> None:
+    """Migrates the database to the newest schema (or to REVISION)."""
+    from storage.migrate import upgrade
+
+    upgrade(get_settings().database_url, revision)
+    typer.echo("Database up to date.")
+
+
+def _mount_optional() -> None:
+    # Feature sub-apps are mounted when present, so each feature owns its own CLI module.
+    try:
+        from bot.cli_ktp import ktp_app
+    except ImportError:
+        pass
+    else:
+        app.add_typer(ktp_app, name="ktp", help="KTP photo check")
+    try:
+        from bot.cli_nlu import nlu_app
+    except ImportError:
+        pass
+    else:
+        app.add_typer(nlu_app, name="nlu", help="Indonesian NLU: parse, train, eval")
+
+
+_mount_optional()
+
+
+def main() -> None:
+    """Entry point of the `prakerja` script."""
+    app()

@@ -1,0 +1,128 @@
+"""The console channel: the same conversation in a terminal, no Telegram token needed."""
+
+from __future__ import annotations
+
+import getpass
+import html
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.turns import TurnRunner
+from flows.messages import Button, Incoming, Reply
+from storage.models import Outbox
+
+CONSOLE_HELP = (
+    "Ketik jawaban Anda. Tombol dipilih dengan mengetik nomornya. "
+    "/foto PATH mengirim foto KTP, /kontak NOMOR membagikan nomor HP, /keluar untuk berhenti."
+)
+_TAG = re.compile(r"<[^>]+>")
+IMAGE_MIME = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
+
+
+def plain(text: str) -> str:
+    """Returns Telegram HTML as terminal text."""
+    return html.unescape(_TAG.sub("", text))
+
+
+class ConsoleChat:
+    """Reads lines, runs turns, prints replies, simulated emails and SMS."""
+
+    def __init__(
+        self,
+        runner: TurnRunner,
+        engine: Engine,
+        *,
+        chat_id: int = 1,
+        read: Callable[[str], str] = input,
+        write: Callable[[str], None] = print,
+    ) -> None:
+        self.runner = runner
+        self.engine = engine
+        self.chat_id = chat_id
+        self.read = read
+        self.write = write
+        self.buttons: list[Button] = []
+        self.last_outbox_id = self._newest_outbox_id()
+
+    async def run(self) -> None:
+        """Chats until /keluar or end of input."""
+        self.write(CONSOLE_HELP)
+        await self.send(Incoming(kind="command", text="/start", first_name=""))
+        while True:
+            try:
+                line = self._read_line()
+            except EOFError:
+                return
+            if line.strip() in ("/keluar", "/exit", "/quit"):
+                return
+            incoming = self.incoming_from_line(line)
+            if incoming is not None:
+                await self.send(incoming)
+
+    def _read_line(self) -> str:
+        step = self.runner.conversation.current_step(self.chat_id)
+        if step is not None and step.secret and sys.stdin.isatty():
+            return getpass.getpass("🔒 (tidak ditampilkan) > ")
+        return self.read("> ")
+
+    def incoming_from_line(self, line: str) -> Incoming | None:
+        """Turns a typed line into an event: a numbered button, a file, a contact or text."""
+        text = line.strip()
+        if text.isdigit() and 1 <= int(text) <= len(self.buttons):
+            return Incoming(kind="button", text=self.buttons[int(text) - 1].value)
+        if text.startswith("/foto"):
+            return self._photo(text.removeprefix("/foto").strip())
+        if text.startswith("/kontak"):
+            return Incoming(kind="contact", phone=text.removeprefix("/kontak").strip(),
+                            contact_is_own=True)
+        kind = "command" if text.startswith("/") else "text"
+        return Incoming(kind=kind, text=text)
+
+    def _photo(self, path_text: str) -> Incoming | None:
+        path = Path(path_text).expanduser()
+        if not path.is_file():
+            self.write(f"File tidak ditemukan: {path_text}")
+            return None
+        head = path.read_bytes()[:4]
+        mime = next((m for magic, m in IMAGE_MIME.items() if head.startswith(magic)), "other")
+        return Incoming(kind="document", file_id=f"file:{path.resolve()}",
+                        file_size=path.stat().st_size, mime_type=mime)
+
+    async def send(self, incoming: Incoming) -> None:
+        """Runs one turn and prints what came back."""
+        turn = await self.runner.run(self.chat_id, incoming)
+        self.buttons = []  # numbers always refer to the buttons shown last
+        for reply in turn.replies:
+            self.show(reply)
+        self._show_outbox()
+
+    def show(self, reply: Reply) -> None:
+        """Prints a reply with its buttons numbered."""
+        self.write("\n🤖 " + plain(reply.text))
+        flat = [button for row in reply.buttons for button in row]
+        if flat:
+            self.buttons = flat
+            self.write("   " + "   ".join(f"[{i}] {b.label}" for i, b in enumerate(flat, 1)))
+        if reply.request_contact:
+            self.write(f"   ({plain(reply.request_contact)}: ketik /kontak 08xxxxxxxxxx)")
+
+    def _newest_outbox_id(self) -> int:
+        with Session(self.engine) as session:
+            newest = session.exec(select(Outbox.id).order_by(col(Outbox.id).desc())).first()
+            return newest or 0
+
+    def _show_outbox(self) -> None:
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(Outbox).where(Outbox.chat_id == self.chat_id,
+                                     col(Outbox.id) > self.last_outbox_id)
+            ).all()
+        for row in rows:
+            icon = "📧 Email" if row.kind == "email" else "📨 SMS"
+            self.write(f"\n{icon} (simulasi, ke {row.destination}):\n{row.payload.get('body', '')}")
+            self.last_outbox_id = max(self.last_outbox_id, row.id or 0)

@@ -1,0 +1,77 @@
+"""Telegram handlers: turn an update into a conversation turn and send the replies."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from telegram import Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.telegram_io import incoming_from_update, send_kwargs
+from bot.turns import TurnRunner
+from flows.texts import text
+
+logger = logging.getLogger(__name__)
+
+RUNNER_KEY = "turn_runner"
+
+
+async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs the conversation for one update and delivers every reply in order."""
+    incoming = incoming_from_update(update)
+    chat = update.effective_chat
+    if incoming is None or chat is None:
+        return  # edited messages, channel posts and the like are ignored on purpose
+    runner: TurnRunner = context.bot_data[RUNNER_KEY]
+    if update.callback_query is not None:
+        await _acknowledge(update)
+    turn = await runner.run(chat.id, incoming, update_id=update.update_id)
+    if turn.duplicate:
+        return
+    for message_id in turn.delete_message_ids:
+        await _delete_quietly(context, chat.id, message_id)
+    if update.callback_query is not None and incoming.text.startswith("s:") and turn.replies:
+        await _drop_buttons(update)
+    for reply in turn.replies:
+        await context.bot.send_message(chat_id=chat.id, **send_kwargs(reply))
+
+
+async def _acknowledge(update: Update) -> None:
+    try:
+        await update.callback_query.answer()  # type: ignore[union-attr]
+    except BadRequest:
+        pass  # queries older than ~15 min cannot be answered; the turn still runs
+
+
+async def _drop_buttons(update: Update) -> None:
+    # Removing the pressed keyboard stops double presses on slow phones.
+    message = update.callback_query.message if update.callback_query else None
+    if message is None:
+        return
+    try:
+        await update.callback_query.edit_message_reply_markup(None)  # type: ignore[union-attr]
+    except BadRequest:
+        pass
+
+
+async def _delete_quietly(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int) -> None:
+    try:
+        await context.bot.delete_message(chat_id=chat_id, message_id=message_id)
+    except TelegramError as error:
+        logger.warning("could not delete a secret message: %s", type(error).__name__)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Logs where a handler failed (no message contents) and apologises to the user."""
+    error = context.error
+    frames = traceback.extract_tb(error.__traceback__) if error else []
+    where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in frames[-4:])
+    # The exception text is left out: database errors quote the values, which may be a NIK.
+    logger.error("handler failed with %s at %s", type(error).__name__, where)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(chat_id=update.effective_chat.id, text=text("error"))
+        except TelegramError:
+            logger.warning("could not send the apology either")

@@ -1,0 +1,98 @@
+"""NLU backend that asks a Rasa server (POST /model/parse) and falls back to the embedded model."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from nlu.embedded import EmbeddedParser, embedded_parser
+from nlu.intents import OUT_OF_SCOPE
+from nlu.result import Entity, IntentScore, ParseResult
+
+logger = logging.getLogger(__name__)
+
+# Rasa's FallbackClassifier intent; our callers apply their own threshold instead.
+RASA_FALLBACK_INTENT = "nlu_fallback"
+
+
+class RasaUnavailableError(Exception):
+    """Raised when the Rasa server cannot give a usable answer."""
+
+
+class RasaParser:
+    """Parses through a Rasa server; after one retry it uses the embedded parser."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 2.0,
+        retries: int = 1,
+        transport: httpx.AsyncBaseTransport | None = None,
+        fallback: Callable[[], EmbeddedParser] = embedded_parser,
+    ) -> None:
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"), timeout=timeout, transport=transport
+        )
+        self._attempts = retries + 1
+        self._fallback = fallback
+
+    async def parse(self, text: str) -> ParseResult:
+        """Returns Rasa's interpretation of text, or the embedded one if Rasa is down."""
+        try:
+            return from_rasa_json(text, await self._post_with_retry(text))
+        except RasaUnavailableError as error:
+            # Never log the text: it may hold a NIK or other personal data.
+            logger.warning("Rasa NLU unavailable (%s); using the embedded model", error)
+            return self._fallback().parse_sync(text)
+
+    async def _post_with_retry(self, text: str) -> dict[str, Any]:
+        """Returns the JSON body of /model/parse, trying `retries` extra times."""
+        last = "no attempt"
+        for _ in range(self._attempts):
+            try:
+                response = await self._client.post("/model/parse", json={"text": text})
+                response.raise_for_status()
+                body = response.json()
+                if isinstance(body, dict):
+                    return body
+                last = "unexpected JSON"
+            except (httpx.HTTPError, ValueError) as error:
+                last = type(error).__name__
+        raise RasaUnavailableError(last)
+
+    async def aclose(self) -> None:
+        """Closes the HTTP connection pool."""
+        await self._client.aclose()
+
+
+def from_rasa_json(text: str, body: dict[str, Any]) -> ParseResult:
+    """Returns a ParseResult from a /model/parse body, dropping Rasa's nlu_fallback."""
+    ranking = tuple(
+        IntentScore(str(item["name"]), float(item["confidence"]))
+        for item in body.get("intent_ranking") or []
+        if item.get("name") and item["name"] != RASA_FALLBACK_INTENT
+    )
+    if not ranking:
+        intent = body.get("intent") or {}
+        name = intent.get("name")
+        if name and name != RASA_FALLBACK_INTENT:
+            ranking = (IntentScore(str(name), float(intent.get("confidence") or 0.0)),)
+        else:
+            ranking = (IntentScore(OUT_OF_SCOPE, 0.0),)
+    # DIET and the regex extractor may both report the same span; keep the first.
+    entities = {
+        (e.entity, e.start, e.end): e
+        for e in reversed(
+            [
+                Entity(str(e["entity"]), str(e["value"]), int(e["start"]), int(e["end"]))
+                for e in body.get("entities") or []
+                if {"entity", "value", "start", "end"} <= e.keys()
+            ]
+        )
+    }
+    ordered = tuple(sorted(entities.values(), key=lambda e: e.start))
+    return ParseResult(text, ranking[0].name, ranking[0].confidence, ranking, ordered)

@@ -1,0 +1,35 @@
+"""A valid applicant's answers and helpers to read codes from the local outbox."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from storage.models import Outbox
+
+# A woman born 5 Aug 1990 (day 05 + 40 = 45), Kota Bandung (32 73), district 01, serial 0001.
+NIK = "3273014508900001"
+ANSWERS = {
+    "full_name": "Siti Nurhaliza",
+    "email": "siti.nur@example.com",
+    "password": "RahasiaKu2024",
+    "nik": NIK,
+    "birth_date": "05-08-1990",
+    "address": "Jl. Merdeka No. 10 RT 01/RW 02, Babakan Ciamis, Sumur Bandung, Kota Bandung",
+    "phone": "0812 3456 7890",
+}
+
+
+def latest_code(engine: Engine, *, chat_id: int, kind: str) -> str:
+    """Returns the 6-digit code in the newest email/SMS queued for this chat."""
+    with Session(engine) as session:
+        row = session.exec(
+            select(Outbox).where(Outbox.chat_id == chat_id, Outbox.kind == kind)
+            .order_by(col(Outbox.id).desc())
+        ).first()
+    assert row is not None, f"no {kind} queued for chat {chat_id}"
+    match = re.search(r"\b(\d{6})\b", row.payload["body"])
+    assert match is not None
+    return match.group(1)
