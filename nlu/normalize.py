@@ -35,7 +35,7 @@ class Normalizer:
     def features_text(self, text: str) -> str:
         """Returns the normalised text with numbers masked, as fed to the classifier."""
         masked = _NIK_NUMBER.sub(" nomornik ", text)
-        return _NUMBER.sub(" angka ", self.normalize(masked)).strip()
+        return " ".join(_NUMBER.sub(" angka ", self.normalize(masked)).split())
 
 
 def load_normalizer(path: Path = NORMALIZATION_PATH) -> Normalizer:

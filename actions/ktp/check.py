@@ -24,8 +24,6 @@ Source = Literal["photo", "document"]
 _CARD_INSET = 0.08
 _SEND_AS_FILE = frozenset({ProblemCode.BLURRY.value, ProblemCode.TOO_SMALL.value})
 _MEGA = 1_000_000
-# Below this share of colourful pixels the whole photo counts as black-and-white.
-_GREY_PHOTO = 0.01
 
 
 def check_ktp(
@@ -102,7 +100,7 @@ def _inspect(
     finding = find_card(small, limits)
     measures = {"colour_fraction": finding.colour_fraction}
     verdict = finding.verdict
-    if verdict == "grey_card" or (verdict == "none" and finding.colour_fraction < _GREY_PHOTO):
+    if verdict == "grey_card" or (verdict == "none" and finding.grey_with_content):
         return [make_problem(ProblemCode.PHOTOCOPY)], measures, 0.0
     if verdict == "none" or finding.rect is None:
         return [make_problem(ProblemCode.NO_CARD_FOUND)], measures, 0.0

@@ -15,11 +15,13 @@ from actions.ktp.geometry import BoolArray, Rect, min_area_rect
 from actions.ktp.limits import ID1_ASPECT, KtpLimits
 
 # Pillow's HSV scales hue 0-360 degrees to 0-255; e-KTP blue sits around 190-215 degrees.
-_CARD_HUE = (118, 168)
-_CARD_SAT = (22, 200)
+_CARD_HUE = (125, 162)
+_CARD_SAT = (22, 160)
 _NEUTRAL_SAT = 22
 _MIN_AREA_FRACTION = 0.004
 _MIN_CUT_FILL = 0.72
+_GREY_PHOTO = 0.01
+_CONTENT_STD = 15.0
 _CLOSING = np.ones((3, 3), dtype=bool)
 
 Verdict = Literal["card", "cut_off", "grey_card", "none"]
@@ -33,6 +35,7 @@ class Finding:
     rect: Rect | None = None
     sides: list[Side] = field(default_factory=list)
     colour_fraction: float = 0.0
+    grey_with_content: bool = False
 
 
 def find_card(small: Image.Image, limits: KtpLimits) -> Finding:
@@ -46,18 +49,14 @@ def find_card(small: Image.Image, limits: KtpLimits) -> Finding:
     )
     finding = _classify(card_like, limits)
     colour_fraction = float(np.mean(sat > 40))
-    if finding.verdict != "none":
-        return _with_colour(finding, colour_fraction)
-    grey = _classify(bright & (sat < _NEUTRAL_SAT), limits)
-    if grey.verdict == "card":
-        return Finding(verdict="grey_card", rect=grey.rect, colour_fraction=colour_fraction)
-    return _with_colour(finding, colour_fraction)
-
-
-def _with_colour(finding: Finding, colour_fraction: float) -> Finding:
-    """Returns the finding with the colourful-pixel fraction of the whole photo set."""
+    if finding.verdict == "none":
+        grey = _classify(bright & (sat < _NEUTRAL_SAT), limits)
+        if grey.verdict == "card":
+            finding = Finding(verdict="grey_card", rect=grey.rect)
+    # A black-and-white photo with something in it (not a bare wall) reads as a copy.
+    grey_with_content = colour_fraction < _GREY_PHOTO and float(np.std(val)) > _CONTENT_STD
     return Finding(verdict=finding.verdict, rect=finding.rect, sides=finding.sides,
-                   colour_fraction=colour_fraction)
+                   colour_fraction=colour_fraction, grey_with_content=grey_with_content)
 
 
 def _classify(mask: BoolArray, limits: KtpLimits) -> Finding:

@@ -22,11 +22,35 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 CARD_W, CARD_H = 856, 540  # 10 px per mm, ID-1 85.6 x 53.98 mm
 SCENE = (1280, 960)
 _FIELDS = (
-    "Nama", "Tempat/Tgl Lahir", "Jenis Kelamin", "Alamat", "RT/RW", "Kel/Desa",
-    "Kecamatan", "Agama", "Status Perkawinan", "Pekerjaan", "Kewarganegaraan", "Berlaku Hingga",
+    "Nama",
+    "Tempat/Tgl Lahir",
+    "Jenis Kelamin",
+    "Alamat",
+    "RT/RW",
+    "Kel/Desa",
+    "Kecamatan",
+    "Agama",
+    "Status Perkawinan",
+    "Pekerjaan",
+    "Kewarganegaraan",
+    "Berlaku Hingga",
 )
-_WORDS = ("SITI", "BUDI", "JL MERDEKA", "ISLAM", "KAWIN", "WNI", "SEUMUR HIDUP", "BANDUNG",
-          "KARYAWAN SWASTA", "LAKI-LAKI", "PEREMPUAN", "003/007", "CIBEUNYING", "SUKAJADI")
+_WORDS = (
+    "SITI",
+    "BUDI",
+    "JL MERDEKA",
+    "ISLAM",
+    "KAWIN",
+    "WNI",
+    "SEUMUR HIDUP",
+    "BANDUNG",
+    "KARYAWAN SWASTA",
+    "LAKI-LAKI",
+    "PEREMPUAN",
+    "003/007",
+    "CIBEUNYING",
+    "SUKAJADI",
+)
 
 Rng = np.random.Generator
 
@@ -118,7 +142,9 @@ def _noise_field(width: int, height: int) -> Image.Image:
     return Image.fromarray(np.clip(128 + 16 * field, 0, 255).astype(np.uint8), "L")
 
 
-def _add_noise(image: Image.Image, rng: Rng, sigma: float, gain: np.ndarray | float = 1.0) -> Image.Image:
+def _add_noise(
+    image: Image.Image, rng: Rng, sigma: float, gain: np.ndarray | float = 1.0
+) -> Image.Image:
     """Returns gain * image plus Gaussian noise of about sigma (a random crop of a cached field)."""
     width, height = image.size
     offset = int(rng.integers(0, height))
@@ -136,11 +162,13 @@ def _non_card_colour(rng: Rng) -> np.ndarray:
     """Returns a random RGB colour whose hue is outside the e-KTP blue range."""
     while True:
         hue, sat, val = rng.uniform(0, 1), rng.uniform(0.1, 0.9), rng.uniform(0.2, 0.95)
-        if not 0.42 <= hue <= 0.70:
+        if not 0.40 <= hue <= 0.80:
             return np.array(colorsys.hsv_to_rgb(hue, sat, val)) * 255
 
 
-def _perspective_coeffs(dst: list[tuple[float, float]], src: list[tuple[float, float]]) -> list[float]:
+def _perspective_coeffs(
+    dst: list[tuple[float, float]], src: list[tuple[float, float]]
+) -> list[float]:
     """Returns Pillow PERSPECTIVE data mapping output points dst to input points src."""
     rows, rhs = [], []
     for (x, y), (u, v) in zip(dst, src, strict=True):
@@ -151,8 +179,14 @@ def _perspective_coeffs(dst: list[tuple[float, float]], src: list[tuple[float, f
 
 
 def place_card(
-    scene: Image.Image, card: Image.Image, rng: Rng, *, width: float,
-    center: tuple[float, float], angle: float, tilt: float = 0.05,
+    scene: Image.Image,
+    card: Image.Image,
+    rng: Rng,
+    *,
+    width: float,
+    center: tuple[float, float],
+    angle: float,
+    tilt: float = 0.05,
 ) -> Image.Image:
     """Returns the scene with the card pasted: scaled to width, rotated, perspective-tilted."""
     factor = min(1.0, 1.3 * width / CARD_W)
@@ -172,8 +206,12 @@ def place_card(
     if right <= left or bottom <= top:
         return scene.copy()
     local = [(x - left, y - top) for x, y in dst]
-    warped = card.transform((right - left, bottom - top), Image.Transform.PERSPECTIVE,
-                            _perspective_coeffs(local, src), Image.Resampling.BILINEAR)
+    warped = card.transform(
+        (right - left, bottom - top),
+        Image.Transform.PERSPECTIVE,
+        _perspective_coeffs(local, src),
+        Image.Resampling.BILINEAR,
+    )
     out = scene.copy()
     out.paste(warped, (left, top), mask=warped.getchannel("A"))
     return out
@@ -183,8 +221,11 @@ def camera(image: Image.Image, rng: Rng, *, noise: float = 5.0) -> Image.Image:
     """Returns the image with uneven lighting and sensor noise, as a phone would record it."""
     width, height = image.size
     gx, gy = rng.uniform(-0.08, 0.08, 2)
-    light = (0.9 + gx * np.linspace(-1, 1, width, dtype=np.float32)[None, :]
-             + gy * np.linspace(-1, 1, height, dtype=np.float32)[:, None])
+    light = (
+        0.9
+        + gx * np.linspace(-1, 1, width, dtype=np.float32)[None, :]
+        + gy * np.linspace(-1, 1, height, dtype=np.float32)[:, None]
+    )
     return _add_noise(image, rng, noise, light)
 
 
@@ -204,6 +245,7 @@ def png(image: Image.Image) -> bytes:
 
 # --- scenes per category ---------------------------------------------------------------------
 
+
 def _random_card(rng: Rng) -> Image.Image:
     """Returns one of a few card variants."""
     return card_image(int(rng.integers(0, 4)))
@@ -219,14 +261,21 @@ def good_scene(rng: Rng, size: tuple[int, int] = SCENE, width: float | None = No
     """Returns a whole card, well lit and sharp, somewhere inside the frame."""
     angle = _angle(rng)
     upright = abs(math.sin(angle)) > 0.7
-    limit = min(size) / 0.64 if upright else min(size[0] / 1.1, size[1] / 0.85)
+    limit = size[1] / 1.2 if upright else min(size[0] / 1.15, size[1] / 0.8)
     width = width or rng.uniform(0.5, 0.8) * limit
     extent = _extent(width, angle)
-    cx = rng.uniform(extent[0] + 12, size[0] - extent[0] - 12) if extent[0] * 2 + 24 < size[0] else size[0] / 2
-    cy = rng.uniform(extent[1] + 12, size[1] - extent[1] - 12) if extent[1] * 2 + 24 < size[1] else size[1] / 2
-    scene = place_card(background(rng, size), _random_card(rng), rng,
-                       width=width, center=(cx, cy), angle=angle)
+    cx, cy = _centre(rng, extent[0], size[0]), _centre(rng, extent[1], size[1])
+    scene = place_card(
+        background(rng, size), _random_card(rng), rng, width=width, center=(cx, cy), angle=angle
+    )
     return camera(scene, rng)
+
+
+def _centre(rng: Rng, half: float, length: int, margin: float = 30) -> float:
+    """Returns a centre coordinate keeping half the extent plus a margin inside the frame."""
+    if 2 * (half + margin) >= length:
+        return length / 2
+    return rng.uniform(half + margin, length - half - margin)
 
 
 def _extent(width: float, angle: float) -> tuple[float, float]:
@@ -242,9 +291,14 @@ def photocopy_scene(rng: Rng) -> Image.Image:
         return good_scene(rng).convert("L").convert("RGB")
     grey_card = _random_card(rng).convert("LA").convert("RGBA")
     width = rng.uniform(650, 900)
-    scene = place_card(background(rng, SCENE, "wood"), grey_card, rng, width=width,
-                       center=(SCENE[0] / 2 + rng.uniform(-80, 80), SCENE[1] / 2 + rng.uniform(-60, 60)),
-                       angle=rng.uniform(-0.3, 0.3))
+    scene = place_card(
+        background(rng, SCENE, "wood"),
+        grey_card,
+        rng,
+        width=width,
+        center=(SCENE[0] / 2 + rng.uniform(-80, 80), SCENE[1] / 2 + rng.uniform(-60, 60)),
+        angle=rng.uniform(-0.3, 0.3),
+    )
     return camera(scene, rng)
 
 
@@ -276,8 +330,14 @@ def glare_scene(rng: Rng) -> Image.Image:
 
 def good_scene_at(rng: Rng, *, width: float, center: tuple[float, float]) -> Image.Image:
     """Returns a good scene with the card at a given width and centre."""
-    scene = place_card(background(rng), _random_card(rng), rng, width=width, center=center,
-                       angle=rng.uniform(-0.2, 0.2))
+    scene = place_card(
+        background(rng),
+        _random_card(rng),
+        rng,
+        width=width,
+        center=center,
+        angle=rng.uniform(-0.2, 0.2),
+    )
     return camera(scene, rng)
 
 
@@ -318,7 +378,9 @@ def no_card_scene(rng: Rng) -> Image.Image:
         draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=(175, 212, 236))
     else:
         colour = tuple(int(c) for c in _non_card_colour(rng))
-        draw.rounded_rectangle((cx - 1.586 * r, cy - r, cx + 1.586 * r, cy + r), radius=20, fill=colour)
+        draw.rounded_rectangle(
+            (cx - 1.586 * r, cy - r, cx + 1.586 * r, cy + r), radius=20, fill=colour
+        )
     return camera(scene, rng)
 
 
@@ -335,6 +397,7 @@ SCENES: dict[str, Callable[[Rng], Image.Image]] = {
 
 
 # --- file-level cases ------------------------------------------------------------------------
+
 
 def big_original(rng: Rng, size: tuple[int, int] = (4000, 3000)) -> bytes:
     """Returns a camera-like original (good card, heavy sensor noise) of well over 2 MB."""
@@ -353,16 +416,28 @@ def not_jpeg_or_png(rng: Rng, kind: int) -> bytes:
     return buffer.getvalue()
 
 
-def bomb_png(width: int = 30000, height: int = 30000) -> bytes:
-    """Returns a tiny PNG that declares width x height pixels (a decompression bomb)."""
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+@cache
+def bomb_png(width: int = 30000, height: int = 30000, *, rows: int | None = None) -> bytes:
+    """Returns a small PNG declaring width x height black pixels (a decompression bomb).
 
-    row = b"\x00" + b"\x00" * width  # one greyscale row, filter 0
-    compressor = zlib.compressobj(9)
-    idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    rows limits how many rows the compressed data really holds (None: all, slow to build).
+    """
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    rows = height if rows is None else min(rows, height)
+    block = bytes((width + 1) * 1000)  # 1000 all-black greyscale rows, filter byte 0
+    compressor = zlib.compressobj(1)
+    parts = [compressor.compress(block) for _ in range(rows // 1000)]
+    idat = b"".join(parts) + compressor.compress(bytes((width + 1) * (rows % 1000)))
+    idat += compressor.flush()
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
 
 
 def bomb_jpeg(rng: Rng) -> bytes:
