@@ -80,8 +80,9 @@ class ConsoleChat:
         if text.startswith("/kontak"):
             return Incoming(kind="contact", phone=text.removeprefix("/kontak").strip(),
                             contact_is_own=True)
-        kind = "command" if text.startswith("/") else "text"
-        return Incoming(kind=kind, text=text)
+        if text.startswith("/"):
+            return Incoming(kind="command", text=text)
+        return Incoming(kind="text", text=text)
 
     def _photo(self, path_text: str) -> Incoming | None:
         path = Path(path_text).expanduser()

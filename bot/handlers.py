@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
 
@@ -39,10 +40,9 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _acknowledge(update: Update) -> None:
-    try:
+    # Queries older than ~15 min cannot be answered; the turn still runs.
+    with contextlib.suppress(BadRequest):
         await update.callback_query.answer()  # type: ignore[union-attr]
-    except BadRequest:
-        pass  # queries older than ~15 min cannot be answered; the turn still runs
 
 
 async def _drop_buttons(update: Update) -> None:
@@ -50,13 +50,13 @@ async def _drop_buttons(update: Update) -> None:
     message = update.callback_query.message if update.callback_query else None
     if message is None:
         return
-    try:
+    with contextlib.suppress(BadRequest):
         await update.callback_query.edit_message_reply_markup(None)  # type: ignore[union-attr]
-    except BadRequest:
-        pass
 
 
-async def _delete_quietly(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int) -> None:
+async def _delete_quietly(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int
+) -> None:
     try:
         await context.bot.delete_message(chat_id=chat_id, message_id=message_id)
     except TelegramError as error:

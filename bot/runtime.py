@@ -15,7 +15,9 @@ from storage.settings import Settings
 
 def configure_logging(level: str) -> None:
     """Sets up plain logging; httpx is kept quiet because it logs every URL (with the token)."""
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 

@@ -49,8 +49,9 @@ def _incoming_from_message(message: Message) -> Incoming:
         return Incoming(kind="document", file_id=doc.file_id, file_size=doc.file_size,
                         mime_type=doc.mime_type, **base)
     if message.text is not None:
-        kind = "command" if message.text.startswith("/") else "text"
-        return Incoming(kind=kind, text=message.text, **base)
+        if message.text.startswith("/"):
+            return Incoming(kind="command", text=message.text, **base)
+        return Incoming(kind="text", text=message.text, **base)
     return Incoming(kind="other", **base)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 from flows.definition import Flow, Step
@@ -21,7 +22,7 @@ def _format(applicant: Applicant, field: str, fmt: str | None) -> str:
         )
     if value is None:
         return "—"
-    formatters = {
+    formatters: dict[str, Callable[[Any], str]] = {
         "hidden": lambda _v: "••••••••",
         "masked_nik": mask_nik,
         "masked_phone": mask_phone,

@@ -61,4 +61,4 @@ def open_handoff(*, session: Session, chat_id: int, reason: str) -> HandoffTicke
 def delete_personal_data(*, session: Session, chat_id: int) -> None:
     """Removes everything stored about this chat's person (UU PDP right to erasure)."""
     for table in (Applicant, ConversationState, VerificationCode, Outbox, HandoffTicket):
-        session.execute(delete(table).where(col(table.chat_id) == chat_id))  # type: ignore[attr-defined]
+        session.execute(delete(table).where(col(table.chat_id) == chat_id))

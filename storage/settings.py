@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     sms_backend: Literal["outbox"] = "outbox"
     outbox_dir: str = "./outbox"
     log_level: str = "INFO"
+    broadcast_rate: float = 25.0
+    broadcast_paid: bool = False
+    pmo_telegram_ids: str = ""
 
 
 @lru_cache(maxsize=1)

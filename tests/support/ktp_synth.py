@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import Literal
 
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
@@ -61,7 +62,7 @@ class Sample:
 
     label: str
     data: bytes
-    source: str = "document"
+    source: Literal["photo", "document"] = "document"
 
 
 @cache
@@ -384,7 +385,8 @@ def no_card_scene(rng: Rng) -> Image.Image:
     return camera(scene, rng)
 
 
-SCENES: dict[str, Callable[[Rng], Image.Image]] = {
+SceneMaker = Callable[[Rng], Image.Image]
+SCENES: dict[str, SceneMaker] = {
     "good": good_scene,
     "photocopy": photocopy_scene,
     "blurry": blurry_scene,
@@ -403,7 +405,7 @@ def big_original(rng: Rng, size: tuple[int, int] = (4000, 3000)) -> bytes:
     """Returns a camera-like original (good card, heavy sensor noise) of well over 2 MB."""
     scene = good_scene(rng, size=(size[0] // 2, size[1] // 2))
     scene = scene.resize(size, Image.Resampling.BILINEAR)
-    return jpeg(camera(scene, rng, noise=7.0), quality=94)
+    return jpeg(camera(scene, rng, noise=7.0), quality=92)
 
 
 def not_jpeg_or_png(rng: Rng, kind: int) -> bytes:
@@ -465,6 +467,6 @@ def labelled_set(seed: int = 7, per_category: int = 12) -> list[Sample]:
             if index % 4 == 3:
                 samples.append(Sample(label, png(image)))
             else:
-                source = "photo" if index % 2 else "document"
+                source: Literal["photo", "document"] = "photo" if index % 2 else "document"
                 samples.append(Sample(label, jpeg(image, int(rng.integers(72, 95))), source))
     return samples

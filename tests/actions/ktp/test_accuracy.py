@@ -25,7 +25,7 @@ def _table(results: list[tuple[str, set[str]]]) -> dict[str, tuple[float, float,
 
 
 def test_precision_recall_per_category(labelled: list[ktp_synth.Sample]) -> None:
-    results = [(s.label, set(check_ktp(s.data, source=s.source).codes)) for s in labelled]  # type: ignore[arg-type]
+    results = [(s.label, set(check_ktp(s.data, source=s.source).codes)) for s in labelled]
     table = _table(results)
     good = [codes for label, codes in results if label == "good"]
     false_reject = sum(1 for codes in good if codes) / len(good)
