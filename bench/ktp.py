@@ -119,7 +119,17 @@ def main() -> None:
     for column in ("case", "input", "impl", "median ms", "p95 ms", "peak RSS MB", "naive/ours"):
         table.add_column(column, justify="right")
     with tempfile.TemporaryDirectory() as folder:
-        inputs = make_inputs(Path(folder))
+        # Built in a child: Linux keeps ru_maxrss across fork+exec, so the parent stays small.
+        made = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--make", folder],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        inputs = {
+            key: [Path(p) for p in paths]
+            for key, paths in json.loads(made.stdout.splitlines()[-1]).items()
+        }
         for title, (key, repeats, naive_repeats) in CASES.items():
             ours = _spawn("check_ktp", repeats, inputs[key])
             naive = _spawn("naive", naive_repeats, inputs[key])
@@ -127,15 +137,23 @@ def main() -> None:
             size = f"{ours['bytes'] / 1e6:.2f} MB"
             for name, result in (("check_ktp", ours), ("naive", naive)):
                 table.add_row(
-                    title, size, name, f"{statistics.median(result['times']):.1f}",
-                    f"{_p95(result['times']):.1f}", f"{result['peak_mb']:.0f}",
+                    title,
+                    size,
+                    name,
+                    f"{statistics.median(result['times']):.1f}",
+                    f"{_p95(result['times']):.1f}",
+                    f"{result['peak_mb']:.0f}",
                     f"{ratio:.1f}x" if name == "check_ktp" else "",
                 )
-    Console().print(table)
+    Console(width=130).print(table)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+    if len(sys.argv) > 2 and sys.argv[1] == "--make":
+        _import_paths()
+        made = make_inputs(Path(sys.argv[2]))
+        print(json.dumps({key: [str(path) for path in paths] for key, paths in made.items()}))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--child":
         _import_paths()
         print(json.dumps(run_child(sys.argv[2], int(sys.argv[3]), sys.argv[4:])))
     else:

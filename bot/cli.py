@@ -72,6 +72,12 @@ def _mount_optional() -> None:
         pass
     else:
         app.add_typer(nlu_app, name="nlu", help="Indonesian NLU: parse, train, eval")
+    try:
+        from bot.cli_broadcast import broadcast_app
+    except ImportError:
+        pass
+    else:
+        app.add_typer(broadcast_app, name="broadcast", help="Announcements to subscribers")
 
 
 _mount_optional()

@@ -56,8 +56,11 @@ def _print_table(results: list[tuple[Path, KtpReport]]) -> None:
         table.add_column(column)
     for path, report in results:
         table.add_row(
-            str(path), "OK" if report.ok else "DITOLAK", ", ".join(report.codes) or "-",
-            f"{report.size_bytes / 1024:.0f} KB", "ya" if report.shrunk else "tidak",
+            str(path),
+            "OK" if report.ok else "DITOLAK",
+            ", ".join(report.codes) or "-",
+            f"{report.size_bytes / 1024:.0f} KB",
+            "ya" if report.shrunk else "tidak",
         )
     console.print(table)
     for path, report in results:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import html
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -21,7 +23,6 @@ CONSOLE_HELP = (
     "/foto PATH mengirim foto KTP, /kontak NOMOR membagikan nomor HP, /keluar untuk berhenti."
 )
 _TAG = re.compile(r"<[^>]+>")
-IMAGE_MIME = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
 
 
 def plain(text: str) -> str:
@@ -89,13 +90,18 @@ class ConsoleChat:
         if not path.is_file():
             self.write(f"File tidak ditemukan: {path_text}")
             return None
-        head = path.read_bytes()[:4]
-        mime = next((m for magic, m in IMAGE_MIME.items() if head.startswith(magic)), "other")
         return Incoming(kind="document", file_id=f"file:{path.resolve()}",
-                        file_size=path.stat().st_size, mime_type=mime)
+                        file_size=path.stat().st_size, mime_type=None)
 
     async def send(self, incoming: Incoming) -> None:
         """Runs one turn and prints what came back."""
+        if incoming.kind == "document" and incoming.file_id and self.runner.expects_photo(
+            self.chat_id
+        ):
+            path = Path(incoming.file_id.removeprefix("file:"))
+            data = await asyncio.to_thread(path.read_bytes)
+            report = await self.runner.inspect_ktp(data, source="document")
+            incoming = replace(incoming, ktp_report=report)
         turn = await self.runner.run(self.chat_id, incoming)
         self.buttons = []  # numbers always refer to the buttons shown last
         for reply in turn.replies:
@@ -109,6 +115,8 @@ class ConsoleChat:
         if flat:
             self.buttons = flat
             self.write("   " + "   ".join(f"[{i}] {b.label}" for i, b in enumerate(flat, 1)))
+        if reply.photo:
+            self.write(f"   (contoh foto: {reply.photo})")
         if reply.request_contact:
             self.write(f"   ({plain(reply.request_contact)}: ketik /kontak 08xxxxxxxxxx)")
 

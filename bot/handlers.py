@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import traceback
+from dataclasses import replace
 
 from telegram import Update
+from telegram.constants import ChatAction
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.telegram_io import incoming_from_update, send_kwargs
+from bot.telegram_io import incoming_from_update, send_reply
 from bot.turns import TurnRunner
+from flows.messages import Incoming
+from flows.registration_steps import TELEGRAM_DOWNLOAD_LIMIT
 from flows.texts import text
 
 logger = logging.getLogger(__name__)
@@ -28,6 +33,8 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     runner: TurnRunner = context.bot_data[RUNNER_KEY]
     if update.callback_query is not None:
         await _acknowledge(update)
+    if incoming.kind in ("photo", "document"):
+        incoming = await _with_ktp_report(incoming, runner, context, chat.id)
     turn = await runner.run(chat.id, incoming, update_id=update.update_id)
     if turn.duplicate:
         return
@@ -36,7 +43,28 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.callback_query is not None and incoming.text.startswith("s:") and turn.replies:
         await _drop_buttons(update)
     for reply in turn.replies:
-        await context.bot.send_message(chat_id=chat.id, **send_kwargs(reply))
+        await send_reply(context.bot, chat.id, reply)
+
+
+async def _with_ktp_report(
+    incoming: Incoming, runner: TurnRunner, context: ContextTypes.DEFAULT_TYPE, chat_id: int
+) -> Incoming:
+    """Fetches the photo (Telegram is our upload buffer) and checks it, when the step wants it."""
+    too_big = (incoming.file_size or 0) > TELEGRAM_DOWNLOAD_LIMIT
+    if too_big or incoming.file_id is None:
+        return incoming
+    if not await asyncio.to_thread(runner.expects_photo, chat_id):
+        return incoming
+    await context.bot.send_chat_action(chat_id=chat_id, action=ChatAction.TYPING)
+    try:
+        telegram_file = await context.bot.get_file(incoming.file_id)
+        data = bytes(await telegram_file.download_as_bytearray())
+    except TelegramError as error:
+        logger.warning("could not fetch a KTP photo: %s", type(error).__name__)
+        return incoming
+    source = "photo" if incoming.kind == "photo" else "document"
+    report = await runner.inspect_ktp(data, source=source)
+    return replace(incoming, ktp_report=report)
 
 
 async def _acknowledge(update: Update) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from telegram import (
+    Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -17,6 +19,8 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from flows.messages import Incoming, Reply
+
+PHOTO_CAPTION = "Contoh foto KTP yang baik (kartu contoh, bukan data asli)"
 
 
 def incoming_from_update(update: Update) -> Incoming | None:
@@ -80,3 +84,10 @@ def send_kwargs(reply: Reply) -> dict[str, Any]:
         "reply_markup": reply_markup(reply),
         "link_preview_options": LinkPreviewOptions(is_disabled=True),
     }
+
+
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
+    """Sends a reply, followed by its example picture when it has one."""
+    await bot.send_message(chat_id=chat_id, **send_kwargs(reply))
+    if reply.photo is not None:
+        await bot.send_photo(chat_id=chat_id, photo=Path(reply.photo), caption=PHOTO_CAPTION)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
+from actions.ktp import KtpReport, Source, check_ktp
 from flows.conversation import Conversation
 from flows.messages import Incoming, Turn
 
@@ -15,6 +16,8 @@ class TurnRunner:
     def __init__(self, conversation: Conversation, *, max_workers: int = 8) -> None:
         self.conversation = conversation
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="turn")
+        # Photo checks get their own small pool so a burst of KTP uploads cannot starve replies.
+        self._photo_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ktp")
 
     async def run(self, chat_id: int, incoming: Incoming, *, update_id: int | None = None) -> Turn:
         """Processes one event and returns what the channel must do."""
@@ -23,6 +26,19 @@ class TurnRunner:
             self._pool, lambda: self.conversation.handle(chat_id, incoming, update_id=update_id)
         )
 
+    def expects_photo(self, chat_id: int) -> bool:
+        """Tells whether this chat is at the KTP photo step (so a photo is worth fetching)."""
+        step = self.conversation.current_step(chat_id)
+        return step is not None and step.kind == "photo"
+
+    async def inspect_ktp(self, data: bytes, *, source: Source) -> KtpReport:
+        """Checks a KTP photo off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._photo_pool, lambda: check_ktp(data, source=source)
+        )
+
     def close(self) -> None:
-        """Waits for running turns and stops the pool."""
+        """Waits for running turns and stops the pools."""
         self._pool.shutdown(wait=True)
+        self._photo_pool.shutdown(wait=True)

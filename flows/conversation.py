@@ -24,6 +24,7 @@ from storage.repositories import (
     get_applicant,
     get_or_create_applicant,
     get_state,
+    open_handoff,
     save_state,
 )
 
@@ -183,6 +184,7 @@ class Conversation:
             "menu:faq": lambda c, _i: c.say(text("faq_intro")), "menu:help": self._help,
             "restart:yes": self._restart, "restart:no": lambda c, _i: c.say(text("restart_kept")),
             "delete:yes": self._delete, "delete:no": lambda c, _i: c.say(text("delete_kept")),
+            "handoff:open": self._handoff,
         }
         action = actions.get(value)
         if action is not None:
@@ -203,6 +205,10 @@ class Conversation:
             return
         step = self.flow.step(step_id)
         HANDLERS[step.kind](ctx, self.flow, step, Incoming(kind="button", text=value))
+
+    def _handoff(self, ctx: TurnContext, _incoming: Incoming) -> None:
+        ticket = open_handoff(session=ctx.session, chat_id=ctx.chat_id, reason="user_request")
+        ctx.say(text("handoff_opened", ticket=ticket.id))
 
     def _restart(self, ctx: TurnContext, _incoming: Incoming) -> None:
         ctx.session.expunge_all()

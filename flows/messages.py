@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from actions.ktp import KtpReport
 
 IncomingKind = Literal["text", "command", "button", "contact", "photo", "document", "other"]
 
@@ -21,6 +24,7 @@ class Incoming:
     file_id: str | None = None
     file_size: int | None = None
     mime_type: str | None = None
+    ktp_report: KtpReport | None = None
 
     @property
     def command(self) -> str:
@@ -46,6 +50,7 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
     request_contact: str | None = None
     remove_keyboard: bool = False
+    photo: str | None = None
 
 
 @dataclass(slots=True)

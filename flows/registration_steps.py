@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from actions.ktp import KtpReport
 from actions.verification import MAX_ATTEMPTS, CodeCheck, check_code, issue_code, latest_code
 from flows.context import TurnContext
 from flows.definition import Flow, Step
 from flows.field_validators import FIELD_VALIDATORS
 from flows.messages import Button, Incoming, Reply
 from flows.summary import summary_text
-from flows.texts import fill, text
+from flows.texts import buttons, fill, text
 from flows.validators import Invalid, mask_phone, validate_otp, validate_phone
 
 BACK = "__back"
+TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses bigger files
+KTP_MAX_TRIES = 5
+KTP_EXAMPLE = str(Path(__file__).parent / "assets" / "contoh_foto_ktp.jpg")
 
 
 def step_button(step: Step, value: str, label: str) -> Button:
@@ -188,21 +194,41 @@ def handle_choice_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incom
 
 
 def handle_photo_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incoming) -> None:
-    """Keeps Telegram's file_id of the KTP photo; the picture itself is checked later."""
+    """Accepts a KTP photo that passed the check, or lists what to fix; help after 5 tries."""
     if incoming.kind not in ("photo", "document"):
         ctx.say(text("hint_photo"))
         return
-    if incoming.kind == "document" and not (incoming.mime_type or "").startswith("image/"):
-        ctx.say(text("photo_not_image"))
-        return
-    if incoming.file_size and incoming.file_size > 20 * 1024 * 1024:
+    if incoming.file_size and incoming.file_size > TELEGRAM_DOWNLOAD_LIMIT:
         ctx.say(text("photo_too_big", size_mb=round(incoming.file_size / 1024 / 1024, 1)))
+        return
+    report = incoming.ktp_report
+    if report is None:
+        ctx.say(text("photo_not_checked"))
+        return
+    if not report.ok:
+        _refuse_photo(ctx, report)
         return
     ctx.applicant.ktp_file_id = incoming.file_id
     ctx.applicant.ktp_file_kind = incoming.kind
-    ctx.applicant.ktp_status = "received"
+    ctx.applicant.ktp_status = "accepted"
+    ctx.state.data = {k: v for k, v in ctx.state.data.items() if k != "ktp_tries"}
     ctx.say(step.setting("received", "").strip())
+    if report.shrunk:
+        ctx.say(text("ktp_shrunk"))
     advance(ctx, flow, step)
+
+
+def _refuse_photo(ctx: TurnContext, report: KtpReport) -> None:
+    tries = int(ctx.state.data.get("ktp_tries", 0)) + 1
+    ctx.state.data = {**ctx.state.data, "ktp_tries": tries}
+    problems = "\n".join(f"• {problem.message}" for problem in report.problems)
+    body = text("ktp_refused", tries=tries, max_tries=KTP_MAX_TRIES, problems=problems)
+    if tries == 1:
+        ctx.say(Reply(body, photo=KTP_EXAMPLE))
+    else:
+        ctx.say(body)
+    if tries >= KTP_MAX_TRIES:
+        ctx.say(Reply(text("ktp_offer_help"), buttons=(buttons("help_buttons"),)))
 
 
 def handle_phone_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incoming) -> None:

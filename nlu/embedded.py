@@ -19,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from nlu.entities import EntityExtractor
+from nlu.fast_scoring import FastScorer
 from nlu.intents import OUT_OF_SCOPE
 from nlu.normalize import NORMALIZATION_PATH, Normalizer, load_normalizer
 from nlu.result import IntentScore, ParseResult
@@ -71,6 +72,7 @@ class EmbeddedParser:
         self.model = model
         self._extractor = EntityExtractor(model.normalizer.numbers)
         self._classes: list[str] = [str(c) for c in model.pipeline.classes_]
+        self._scorer = FastScorer(model.pipeline)
 
     def parse_sync(self, text: str) -> ParseResult:
         """Returns the intent ranking and entities for text."""
@@ -80,7 +82,7 @@ class EmbeddedParser:
         if not features:
             ranking = (IntentScore(OUT_OF_SCOPE, 1.0),)
         else:
-            probabilities = self.model.pipeline.predict_proba([features])[0]
+            probabilities = self._scorer.probabilities(features)
             order = np.argsort(probabilities)[::-1][:RANKING_SIZE]
             ranking = tuple(IntentScore(self._classes[i], float(probabilities[i])) for i in order)
         top = ranking[0]

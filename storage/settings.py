@@ -28,6 +28,26 @@ class Settings(BaseSettings):
     broadcast_rate: float = 25.0
     broadcast_paid: bool = False
     pmo_telegram_ids: str = ""
+    platform_api_url: str | None = None
+    platform_api_token: str | None = None
+    email_api_url: str | None = None
+    email_api_token: str | None = None
+    sms_api_url: str | None = None
+    sms_api_token: str | None = None
+    dukcapil_api_url: str | None = None
+    dukcapil_api_token: str | None = None
+    data_encryption_key: str | None = None
+    data_key_file: str = ".cache/data.key"
+    outbox_max_attempts: int = 20
+    outbox_backoff_base_seconds: float = 2.0
+    outbox_backoff_cap_seconds: float = 900.0
+    outbox_retry_after_max_seconds: float = 3600.0
+    outbox_breaker_threshold: int = 5
+    outbox_breaker_open_seconds: float = 30.0
+    outbox_lease_seconds: float = 120.0
+    outbox_http_timeout_seconds: float = 20.0
+    outbox_concurrency: int = 16
+    outbox_poll_seconds: float = 1.0
 
 
 @lru_cache(maxsize=1)

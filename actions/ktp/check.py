@@ -84,8 +84,15 @@ def _judge(
         problem = make_problem(ProblemCode.TOO_LARGE, max_mb=limits.max_bytes // (1024 * 1024))
         return _refused(data, [problem], fmt=fmt, decoded=decoded, measures=measures)
     return KtpReport(
-        ok=True, problems=[], shrunk=shrunk, size_bytes=len(data), image=image,
-        width=decoded.width, height=decoded.height, format=fmt, measures=measures,
+        ok=True,
+        problems=[],
+        shrunk=shrunk,
+        size_bytes=len(data),
+        image=image,
+        width=decoded.width,
+        height=decoded.height,
+        format=fmt,
+        measures=measures,
     )
 
 
@@ -111,8 +118,12 @@ def _inspect(
         return [make_problem(ProblemCode.CARD_CUT_OFF, sides=sides)], measures, card_px
     problems = [_too_small(card_px, limits)] if card_px < limits.min_card_px else []
     card = straighten(
-        decoded.image, finding.rect, scale=decoded.image.width / small.width,
-        side=limits.card_side, aspect=ID1_ASPECT, inset=_CARD_INSET,
+        decoded.image,
+        finding.rect,
+        scale=decoded.image.width / small.width,
+        side=limits.card_side,
+        aspect=ID1_ASPECT,
+        inset=_CARD_INSET,
     )
     problems += _quality_problems(card, limits, measures, photo=photo)
     return problems, measures, card_px
@@ -157,8 +168,11 @@ def _output(
     if oversize:
         factor = limits.output_side / max(base.size)
         if factor < 1:
-            base = base.resize((round(base.width * factor), round(base.height * factor)),
-                               Image.Resampling.BILINEAR, reducing_gap=2.0)
+            base = base.resize(
+                (round(base.width * factor), round(base.height * factor)),
+                Image.Resampling.BILINEAR,
+                reducing_gap=2.0,
+            )
     elif decoded.scale < 1:
         base = decode(data, fmt, min_side=None).image
     card_in_base = card_px * base.width / decoded.width
@@ -167,15 +181,25 @@ def _output(
 
 
 def _refused(
-    data: bytes, problems: list[KtpProblem], *, fmt: ImageFormat | None = None,
-    decoded: Decoded | None = None, measures: dict[str, float] | None = None,
+    data: bytes,
+    problems: list[KtpProblem],
+    *,
+    fmt: ImageFormat | None = None,
+    decoded: Decoded | None = None,
+    measures: dict[str, float] | None = None,
     photo: bool = False,
 ) -> KtpReport:
     """Returns a not-ok report carrying the problems."""
     codes = {problem.code for problem in problems}
     return KtpReport(
-        ok=False, problems=problems, shrunk=False, size_bytes=len(data), image=None,
-        width=decoded.width if decoded else None, height=decoded.height if decoded else None,
-        format=fmt, suggest_send_as_file=photo and bool(codes & _SEND_AS_FILE),
+        ok=False,
+        problems=problems,
+        shrunk=False,
+        size_bytes=len(data),
+        image=None,
+        width=decoded.width if decoded else None,
+        height=decoded.height if decoded else None,
+        format=fmt,
+        suggest_send_as_file=photo and bool(codes & _SEND_AS_FILE),
         measures=measures or {},
     )

@@ -66,14 +66,15 @@ def decode(data: bytes, fmt: ImageFormat, *, min_side: int | None) -> Decoded:
 
 def _decode(data: bytes, fmt: ImageFormat, *, min_side: int | None) -> Decoded:
     """Returns the Decoded image; lets decoder errors propagate."""
-    with Image.open(io.BytesIO(data), formats=[fmt]) as opened:
-        width, height = opened.size
-        orientation = int(opened.getexif().get(_EXIF_ORIENTATION, 1) or 1)
-        mode = opened.mode
-        if fmt == "JPEG" and min_side is not None:
-            opened.draft("RGB", _draft_request(width, height, min_side))
-        opened.load()
-        image = _to_rgb(opened)
+    # No context manager: closing would drop the pixels we keep (the buffer is in memory).
+    opened = Image.open(io.BytesIO(data), formats=[fmt])
+    width, height = opened.size
+    orientation = int(opened.getexif().get(_EXIF_ORIENTATION, 1) or 1)
+    mode = opened.mode
+    if fmt == "JPEG" and min_side is not None:
+        opened.draft("RGB", _draft_request(width, height, min_side))
+    opened.load()
+    image = _to_rgb(opened)
     transpose = _TRANSPOSE.get(orientation)
     if transpose is not None:
         image = image.transpose(transpose)
@@ -91,7 +92,7 @@ def _draft_request(width: int, height: int, min_side: int) -> tuple[int, int]:
 def _to_rgb(image: Image.Image) -> Image.Image:
     """Returns an RGB copy, transparent areas flattened onto white."""
     if image.mode == "RGB":
-        return image.copy()
+        return image
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     if not has_alpha:
         return image.convert("RGB")

@@ -39,8 +39,12 @@ class Rect:
         along = np.array(self.axis) * self.long * scale * (1 - inset) / 2
         across = np.array([-self.axis[1], self.axis[0]]) * self.short * scale * (1 - inset) / 2
         return np.stack(
-            [center - along - across, center - along + across,
-             center + along + across, center + along - across]
+            [
+                center - along - across,
+                center - along + across,
+                center + along + across,
+                center + along - across,
+            ]
         )
 
 
@@ -76,12 +80,14 @@ def _best_rect(hull: FloatArray) -> Rect:
     axis = (c, s) if w >= h else (-s, c)
     if axis[0] < 0:
         axis = (-axis[0], -axis[1])
-    return Rect(center=(float(center[0]), float(center[1])), axis=axis,
-                long=max(w, h), short=min(w, h))
+    return Rect(
+        center=(float(center[0]), float(center[1])), axis=axis, long=max(w, h), short=min(w, h)
+    )
 
 
-def straighten(image: Image.Image, rect: Rect, *, scale: float, side: int,
-               aspect: float, inset: float) -> Image.Image:
+def straighten(
+    image: Image.Image, rect: Rect, *, scale: float, side: int, aspect: float, inset: float
+) -> Image.Image:
     """Returns the rectangle's content warped upright, never upsampled beyond its own size."""
     long_px = max(8, min(side, round(rect.long * scale * (1 - inset))))
     size = (long_px, max(5, round(long_px / aspect)))

@@ -44,8 +44,11 @@ def find_card(small: Image.Image, limits: KtpLimits) -> Finding:
     hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
     bright = val >= max(12.0, 0.35 * float(np.percentile(val, 99)))
     card_like = (
-        bright & (hue >= _CARD_HUE[0]) & (hue <= _CARD_HUE[1])
-        & (sat >= _CARD_SAT[0]) & (sat <= _CARD_SAT[1])
+        bright
+        & (hue >= _CARD_HUE[0])
+        & (hue <= _CARD_HUE[1])
+        & (sat >= _CARD_SAT[0])
+        & (sat <= _CARD_SAT[1])
     )
     finding = _classify(card_like, limits)
     colour_fraction = float(np.mean(sat > 40))
@@ -55,8 +58,13 @@ def find_card(small: Image.Image, limits: KtpLimits) -> Finding:
             finding = Finding(verdict="grey_card", rect=grey.rect)
     # A black-and-white photo with something in it (not a bare wall) reads as a copy.
     grey_with_content = colour_fraction < _GREY_PHOTO and float(np.std(val)) > _CONTENT_STD
-    return Finding(verdict=finding.verdict, rect=finding.rect, sides=finding.sides,
-                   colour_fraction=colour_fraction, grey_with_content=grey_with_content)
+    return Finding(
+        verdict=finding.verdict,
+        rect=finding.rect,
+        sides=finding.sides,
+        colour_fraction=colour_fraction,
+        grey_with_content=grey_with_content,
+    )
 
 
 def _classify(mask: BoolArray, limits: KtpLimits) -> Finding:
@@ -72,7 +80,7 @@ def _classify(mask: BoolArray, limits: KtpLimits) -> Finding:
 def _largest_blobs(mask: BoolArray, *, count: int) -> list[BoolArray]:
     """Returns up to count hole-filled blobs of the mask, largest first."""
     closed = ndimage.binary_closing(mask, structure=_CLOSING, iterations=2, border_value=0)
-    closed = ndimage.binary_fill_holes(closed | mask)
+    closed = _fill_holes(closed | mask)
     labels, total = ndimage.label(closed)
     if total == 0:
         return []
@@ -80,6 +88,15 @@ def _largest_blobs(mask: BoolArray, *, count: int) -> list[BoolArray]:
     order = np.argsort(areas)[::-1][:count]
     min_area = _MIN_AREA_FRACTION * mask.size
     return [np.asarray(labels == index + 1) for index in order if areas[index] >= min_area]
+
+
+def _fill_holes(mask: BoolArray) -> BoolArray:
+    """Returns the mask with enclosed background filled (one labelling pass, no iteration)."""
+    background, _ = ndimage.label(~mask)
+    border = np.unique(
+        np.concatenate([background[0], background[-1], background[:, 0], background[:, -1]])
+    )
+    return np.asarray(~np.isin(background, border[border > 0]) | mask)
 
 
 def _judge_blob(blob: BoolArray, limits: KtpLimits) -> Finding:
@@ -104,7 +121,9 @@ def touched_sides(blob: BoolArray) -> list[Side]:
     height, width = blob.shape
     contact = max(2, round(0.01 * max(height, width)))
     edges: list[tuple[Side, npt.NDArray[np.bool_]]] = [
-        (Side.LEFT, blob[:, 0]), (Side.RIGHT, blob[:, -1]),
-        (Side.TOP, blob[0, :]), (Side.BOTTOM, blob[-1, :]),
+        (Side.LEFT, blob[:, 0]),
+        (Side.RIGHT, blob[:, -1]),
+        (Side.TOP, blob[0, :]),
+        (Side.BOTTOM, blob[-1, :]),
     ]
     return [side for side, line in edges if int(line.sum()) >= contact]

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
 from fakes.bot_api import FakeBotApi
-from PIL import Image
 from sqlalchemy import text as sql
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from support.applicant_data import ANSWERS, NIK, latest_code
+from support.applicant_data import (
+    ANSWERS,
+    NIK,
+    good_ktp_jpeg,
+    latest_code,
+    photocopy_ktp_jpeg,
+)
 from support.telegram_user import TelegramUser, texts
 from telegram.ext import Application
 
@@ -46,12 +50,6 @@ async def running_bot(api: FakeBotApi, engine: Engine) -> AsyncIterator[Applicat
             runner.close()
 
 
-def ktp_jpeg() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (640, 404), (120, 180, 220)).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
 async def register_first_half(user: TelegramUser, engine: Engine) -> None:
     """Name, email + code, password, NIK and birth date."""
     menu = await user.says("/start")
@@ -73,7 +71,7 @@ async def register_second_half(user: TelegramUser) -> None:
     assert "pendidikan" in texts(await user.says("Jl. Kenanga 5, Depok, Jawa Barat"))
     assert "pekerjaan" in texts(await user.presses("SMA/SMK"))
     assert "Foto KTP" in texts(await user.presses("Korban PHK"))
-    assert "Nomor HP" in texts(await user.sends_photo(ktp_jpeg(), 640, 404))
+    assert "Nomor HP" in texts(await user.sends_photo(good_ktp_jpeg(), 1280, 960))
     summary = await user.shares_contact("+6281234567890")
     assert "3273********0001" in texts(summary) and NIK not in texts(summary)
     assert "selesai dan tersimpan" in texts(await user.presses("✅ Benar, simpan"))
@@ -165,3 +163,22 @@ async def test_handler_crash_apologises_and_bot_keeps_running(
         assert "Nama lengkap" in texts(await fine.says("/daftar"))
     assert "handler failed" in caplog.text
     assert "siti.rahasia" not in caplog.text
+
+
+async def test_ktp_photo_is_fetched_checked_and_refused_with_example(
+    fake_bot_api: FakeBotApi, sqlite_engine: Engine
+) -> None:
+    user = TelegramUser(fake_bot_api, 1005)
+    async with running_bot(fake_bot_api, sqlite_engine):
+        await register_first_half(user, sqlite_engine)
+        await user.says(ANSWERS["address"])
+        await user.presses("Ya, sama")
+        await user.presses("SMA/SMK")
+        await user.presses("Korban PHK")
+        fake_bot_api.user_sends_document(1005, photocopy_ktp_jpeg(), file_name="ktp.jpg",
+                                         mime_type="image/jpeg")
+        refused = await user.replies()
+        assert "fotokopi" in texts(refused)
+        assert [m.kind for m in refused] == ["text", "photo"]
+        assert "Nomor HP" in texts(await user.sends_photo(good_ktp_jpeg(), 1280, 960))
+    assert "getFile" in fake_bot_api.stats()["by_method"]

@@ -7,8 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from support.applicant_data import ANSWERS, NIK, latest_code
+from support.applicant_data import (
+    ANSWERS,
+    NIK,
+    good_ktp_report,
+    latest_code,
+    photocopy_ktp_jpeg,
+)
 
+from actions.ktp import check_ktp
 from actions.passwords import verify_password
 from flows.conversation import Conversation
 from flows.messages import Incoming, Turn
@@ -78,7 +85,7 @@ def register_until(conv: Conversation, engine: Engine, last_step: str, chat: int
         ("education", lambda: press(conv, "s:education:SMA/SMK", chat)),
         ("employment_status", lambda: press(conv, "s:employment_status:Korban PHK", chat)),
         ("ktp_photo", lambda: conv.handle(chat, Incoming(
-            kind="photo", file_id="AgADfile", file_size=150_000, mime_type="image/jpeg"))),
+            kind="photo", file_id="AgADfile", file_size=150_000, ktp_report=good_ktp_report()))),
         ("phone", lambda: conv.handle(chat, Incoming(
             kind="contact", phone="+6281234567890", contact_is_own=True))),
         ("summary", lambda: press(conv, "s:summary:confirm", chat)),
@@ -101,7 +108,7 @@ def test_full_registration_stores_every_field(conversation: Conversation, engine
     assert saved.birth_date is not None and saved.birth_date.isoformat() == "1990-08-05"
     assert saved.domicile_same is True and saved.education == "SMA/SMK"
     assert saved.employment_status == "Korban PHK"
-    assert saved.ktp_file_id == "AgADfile" and saved.ktp_status == "received"
+    assert saved.ktp_file_id == "AgADfile" and saved.ktp_status == "accepted"
     assert saved.phone == "+6281234567890" and saved.phone_verified_via == "contact"
     assert saved.registration_completed_at is not None
     assert step_of(engine) is None
@@ -310,3 +317,26 @@ def test_two_chats_do_not_mix(conversation: Conversation, engine: Engine) -> Non
     register_until(conversation, engine, "full_name", chat=2)
     assert step_of(engine, 1) == "email_code" and step_of(engine, 2) == "email"
     assert applicant(engine, 2).email is None
+
+
+def test_refused_photo_lists_problems_and_offers_help_after_five(
+    conversation: Conversation, engine: Engine
+) -> None:
+    register_until(conversation, engine, "employment_status")
+    report = check_ktp(photocopy_ktp_jpeg(), source="document")
+    bad = Incoming(kind="document", file_id="BQADcopy", file_size=90_000, ktp_report=report)
+    first = conversation.handle(CHAT, bad)
+    assert "fotokopi" in said(first) and "1 dari 5" in said(first)
+    assert first.replies[0].photo is not None  # an example of a good photo
+    for _ in range(3):
+        conversation.handle(CHAT, bad)
+    fifth = conversation.handle(CHAT, bad)
+    assert "5 dari 5" in said(fifth)
+    assert any(b.value == "handoff:open" for r in fifth.replies for row in r.buttons for b in row)
+    assert step_of(engine) == "ktp_photo"
+    assert applicant(engine).ktp_file_id is None and applicant(engine).nik == NIK
+    assert "tiket" in said(press(conversation, "handoff:open"))
+    good = Incoming(kind="photo", file_id="AgADgood", file_size=150_000,
+                    ktp_report=good_ktp_report())
+    conversation.handle(CHAT, good)
+    assert step_of(engine) == "phone"

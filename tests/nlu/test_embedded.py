@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from nlu import INTENTS, OUT_OF_SCOPE, IntentScore, ParseResult, fallback_choices
 from nlu.embedded import EmbeddedParser, cache_path, load_or_train, model_fingerprint
 from nlu.evaluation import score
+from nlu.fast_scoring import FastScorer
 from nlu.training_data import HELDOUT_PATH, load_examples
 
 THRESHOLD = 0.45  # storage.settings default for nlu_confidence_threshold
@@ -95,3 +97,11 @@ def test_any_text_parses_to_a_known_intent(parser: EmbeddedParser, text: str) ->
     assert result.intent in INTENTS
     assert 0.0 <= result.confidence <= 1.0
     assert all(0 <= e.start < e.end <= len(text) for e in result.entities)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.one_of(st.sampled_from([e.text for e in load_examples(HELDOUT_PATH)]), st.text()))
+def test_fast_scorer_equals_scikit_learn(parser: EmbeddedParser, text: str) -> None:
+    features = parser.model.normalizer.features_text(text)
+    expected = parser.model.pipeline.predict_proba([features])[0]
+    assert np.allclose(FastScorer(parser.model.pipeline).probabilities(features), expected)

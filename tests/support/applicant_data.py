@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
+import numpy as np
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from support import ktp_synth
 
+from actions.ktp import KtpReport, check_ktp
 from storage.models import Outbox
 
 # A woman born 5 Aug 1990 (day 05 + 40 = 45), Kota Bandung (32 73), district 01, serial 0001.
@@ -33,3 +37,21 @@ def latest_code(engine: Engine, *, chat_id: int, kind: str) -> str:
     match = re.search(r"\b(\d{6})\b", row.payload["body"])
     assert match is not None
     return match.group(1)
+
+
+@cache
+def good_ktp_jpeg() -> bytes:
+    """Returns a synthetic e-KTP photo (drawn, no real person) that passes the check."""
+    return ktp_synth.jpeg(ktp_synth.good_scene(np.random.default_rng(5)))
+
+
+@cache
+def photocopy_ktp_jpeg() -> bytes:
+    """Returns a synthetic greyscale copy of a KTP, which the check refuses."""
+    return ktp_synth.jpeg(ktp_synth.photocopy_scene(np.random.default_rng(6)))
+
+
+@cache
+def good_ktp_report() -> KtpReport:
+    """Returns the check's verdict on the good photo."""
+    return check_ktp(good_ktp_jpeg(), source="photo")

@@ -41,8 +41,12 @@ def test_random_bytes_behind_magic(tail: bytes, magic: bytes) -> None:
 
 @FAST
 @given(
-    st.integers(1, 64), st.integers(1, 64), st.sampled_from(["RGB", "L", "RGBA", "P", "1"]),
-    st.sampled_from(["JPEG", "PNG"]), st.integers(0, 2**32 - 1), st.integers(0, 400),
+    st.integers(1, 64),
+    st.integers(1, 64),
+    st.sampled_from(["RGB", "L", "RGBA", "P", "1"]),
+    st.sampled_from(["JPEG", "PNG"]),
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 400),
 )
 def test_random_small_images(
     width: int, height: int, mode: str, fmt: str, seed: int, cut: int
