@@ -225,6 +225,7 @@ def start_broadcast(
         _materialise(session, broadcast, now)
     else:
         raise BroadcastError(f"pengumuman #{broadcast_id} sudah {broadcast.status}")
+    session.flush()
     session.refresh(broadcast)
     return broadcast
 
@@ -369,9 +370,11 @@ def claim_batch(
     table = BroadcastRecipient.__table__  # type: ignore[attr-defined]
     picked = (select(table.c.id)
               .where(table.c.broadcast_id == broadcast_id, table.c.status == "pending")
-              .order_by(table.c.id).limit(limit).with_for_update(skip_locked=True))
+              .order_by(table.c.id).limit(limit).with_for_update(skip_locked=True)
+              .cte("picked"))
+    # A CTE runs once; a plain IN (subquery … LIMIT) may be re-run by PostgreSQL and exceed it.
     result = session.execute(
-        update(table).where(table.c.id.in_(picked.scalar_subquery()), table.c.status == "pending")
+        update(table).where(table.c.id.in_(select(picked.c.id)), table.c.status == "pending")
         .values(status="sending", claimed_by=worker, claimed_at=now)
         .returning(table.c.id, table.c.broadcast_id, table.c.chat_id, table.c.params,
                    table.c.attempts)

@@ -21,19 +21,24 @@ COMMANDS = [
 ]
 
 
-def build_application(settings: Settings, runner: TurnRunner) -> Application:  # type: ignore[type-arg]
+def build_application(
+    settings: Settings, runner: TurnRunner, *, polling: bool = True
+) -> Application:  # type: ignore[type-arg]
     """Returns an Application talking to the configured Bot API, with our handlers wired."""
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    application = (
+    builder = (
         Application.builder()
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
         .concurrent_updates(PerChatUpdateProcessor(64))
+        .connection_pool_size(64)
         .post_init(_post_init)
-        .build()
     )
+    if not polling:
+        builder = builder.updater(None)  # webhook mode: updates arrive through the inbox
+    application = builder.build()
     application.bot_data[RUNNER_KEY] = runner
     application.add_handler(TypeHandler(Update, on_update))
     application.add_error_handler(on_error)

@@ -117,7 +117,7 @@ def _create_draft(engine: Engine, request: Request, created_by: str) -> tuple[in
         template = load_template(request.template)
         count = count_audience(session=session, audience=request.audience, template=template)
         when = subscription_text("pmo_when", at=request.at.isoformat()) if request.at else ""
-        header = subscription_text("pmo_preview", id=broadcast.id, template=request.template,
+        header = subscription_text("pmo_preview", id=broadcast.id, template_id=request.template,
                                    audience=request.audience, count=count, when=when)
         # render() escapes the values itself, so its HTML goes in as it is.
         preview = render(template, broadcast.params, "Budi")

@@ -195,11 +195,12 @@ class SenderConfig:
     max_attempts: int = 5
     idle_sleep_s: float = 1.0
     journal_limit_bytes: int = 64 * 1024 * 1024
+    batch: int | None = None
 
     @property
     def batch_size(self) -> int:
-        """Returns rows per claim: about two seconds of sending, within 10..1000."""
-        return max(10, min(1000, int(self.rate * 2)))
+        """Returns rows per claim: `batch`, else about two seconds of sending within 10..1000."""
+        return self.batch or max(10, min(1000, int(self.rate * 2)))
 
 
 @dataclass

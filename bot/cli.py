@@ -14,8 +14,11 @@ app.add_typer(db_app, name="db")
 
 
 @app.command()
-def run() -> None:
-    """Runs the Telegram bot (long polling); without a token, opens the console chat."""
+def run(
+    webhook: bool = typer.Option(False, help="Serve a webhook instead of long polling"),
+    workers: int = typer.Option(0, help="Webhook worker processes (default WEBHOOK_WORKERS)"),
+) -> None:
+    """Runs the Telegram bot (long polling or webhook); without a token, opens the console chat."""
     from bot.app import build_application, run_polling
     from bot.runtime import build_runner, configure_logging, prepare_database
 
@@ -24,6 +27,11 @@ def run() -> None:
     if not settings.telegram_bot_token:
         typer.echo("TELEGRAM_BOT_TOKEN belum diisi: membuka obrolan konsol.")
         chat()
+        return
+    if webhook or settings.webhook_url:
+        from bot.webhook_server import serve
+
+        serve(settings, workers or settings.webhook_workers)
         return
     engine = prepare_database(settings)
     runner = build_runner(engine, channel="telegram")
@@ -72,6 +80,23 @@ def _mount_optional() -> None:
         pass
     else:
         app.add_typer(nlu_app, name="nlu", help="Indonesian NLU: parse, train, eval")
+    try:
+        from bot.cli_waves import actions_app, lists_app, lottery_app, wave_app
+    except ImportError:
+        pass
+    else:
+        app.add_typer(wave_app, name="wave", help="Waves: create, open, close, announce, show")
+        app.add_typer(lottery_app, name="lottery", help="Random selection: run, verify")
+        app.add_typer(lists_app, name="lists", help="Agency NIK lists: import")
+        app.add_typer(actions_app, name="actions", help="rasa_sdk action server")
+    try:
+        from bot.cli_outbox import outbox_app, platform_app, worker_command
+    except ImportError:
+        pass
+    else:
+        app.command("worker")(worker_command)
+        app.add_typer(outbox_app, name="outbox", help="Outbox: list, retry, purge")
+        app.add_typer(platform_app, name="platform", help="Reference registration platform")
     try:
         from bot.cli_broadcast import broadcast_app
     except ImportError:

@@ -62,8 +62,9 @@ async def _with_ktp_report(
     except TelegramError as error:
         logger.warning("could not fetch a KTP photo: %s", type(error).__name__)
         return incoming
-    source = "photo" if incoming.kind == "photo" else "document"
-    report = await runner.inspect_ktp(data, source=source)
+    report = await runner.inspect_ktp(
+        data, source="photo" if incoming.kind == "photo" else "document"
+    )
     return replace(incoming, ktp_report=report)
 
 

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from nlu.embedded import EmbeddedParser, embedded_parser
-from nlu.intents import OUT_OF_SCOPE
+from nlu.intents import ENTITY_WAVE_NUMBER, OUT_OF_SCOPE
 from nlu.result import Entity, IntentScore, ParseResult
 
 logger = logging.getLogger(__name__)
 
 # Rasa's FallbackClassifier intent; our callers apply their own threshold instead.
 RASA_FALLBACK_INTENT = "nlu_fallback"
+_DIGITS = re.compile(r"\d+")
 
 
 class RasaUnavailableError(Exception):
@@ -88,7 +90,7 @@ def from_rasa_json(text: str, body: dict[str, Any]) -> ParseResult:
         (e.entity, e.start, e.end): e
         for e in reversed(
             [
-                Entity(str(e["entity"]), str(e["value"]), int(e["start"]), int(e["end"]))
+                _entity(e)
                 for e in body.get("entities") or []
                 if {"entity", "value", "start", "end"} <= e.keys()
             ]
@@ -96,3 +98,14 @@ def from_rasa_json(text: str, body: dict[str, Any]) -> ParseResult:
     }
     ordered = tuple(sorted(entities.values(), key=lambda e: e.start))
     return ParseResult(text, ranking[0].name, ranking[0].confidence, ranking, ordered)
+
+
+def _entity(raw: dict[str, Any]) -> Entity:
+    """Returns one Rasa entity; wave numbers are narrowed to their digits, like the embedded."""
+    entity = Entity(str(raw["entity"]), str(raw["value"]), int(raw["start"]), int(raw["end"]))
+    digits = list(_DIGITS.finditer(entity.value))
+    if entity.entity != ENTITY_WAVE_NUMBER or entity.value.isdigit() or not digits:
+        return entity
+    last = digits[-1]
+    start = entity.start + last.start()
+    return Entity(entity.entity, str(int(last.group())), start, start + len(last.group()))

@@ -25,6 +25,15 @@ class Settings(BaseSettings):
     sms_backend: Literal["outbox"] = "outbox"
     outbox_dir: str = "./outbox"
     log_level: str = "INFO"
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8080
+    webhook_max_connections: int = 40
+    webhook_workers: int = 1
+    nik_encryption_key: str | None = None
+    rate_limit_photos_per_10min: int = 10
+    max_message_length: int = 1000
     broadcast_rate: float = 25.0
     broadcast_paid: bool = False
     pmo_telegram_ids: str = ""

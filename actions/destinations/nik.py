@@ -58,7 +58,7 @@ class DukcapilApi:
     async def check(self, nik: str, *, idempotency_key: str) -> NikVerdict | Failed:
         """Asks the service; structural failures are answered locally without a request."""
         local = await OfflineNikChecker().check(nik, idempotency_key=idempotency_key)
-        if local.status != "valid":
+        if isinstance(local, Failed) or local.status != "valid":
             return local
         headers = {**self.headers, IDEMPOTENCY_HEADER: idempotency_key}
         try:

@@ -32,7 +32,7 @@ class PlatformApi:
         self.headers = auth_headers(token)
 
     async def deliver(self, message: Message) -> Outcome:
-        """Submits the registration with the row's Idempotency-Key; maps the answer to an outcome."""
+        """Submits the registration with the row's Idempotency-Key; maps the answer."""
         if message.payload.get("attachment") and message.attachment is None:
             return Failed(error="KTP image missing from vault", permanent=True)
         files = {"registration": (None, json.dumps(message.payload["registration"]),

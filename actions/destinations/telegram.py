@@ -22,7 +22,7 @@ class TelegramBotApi:
         self.url = f"{api_base_url}{token}/sendMessage"
 
     async def deliver(self, message: Message) -> Outcome:
-        """Sends payload["text"] to the row's chat (Telegram has no idempotency key: at least once)."""
+        """Sends payload["text"] to the row's chat (no idempotency key: at least once)."""
         if message.chat_id is None:
             return Failed(error="no chat_id", permanent=True)
         body = {"chat_id": message.chat_id, "text": message.payload.get("text", "")}

@@ -22,7 +22,7 @@ RASA_BODY: dict[str, Any] = {
     "intent": {"name": "wave_schedule", "confidence": 0.91},
     "entities": [
         {"entity": "wave_number", "value": "13", "start": 8, "end": 10, "extractor": "DIET"},
-        {"entity": "wave_number", "value": "13", "start": 8, "end": 10, "extractor": "Regex"},
+        {"entity": "wave_number", "value": "gel 13", "start": 4, "end": 10, "extractor": "Regex"},
     ],
     "intent_ranking": [
         {"name": "wave_schedule", "confidence": 0.91},
@@ -49,7 +49,8 @@ async def test_parse_posts_text_and_maps_the_answer(parser: EmbeddedParser) -> N
     assert seen[0].url.path == "/model/parse"
     assert json.loads(seen[0].content) == {"text": "kpn gel 13 buka"}
     assert (result.intent, result.confidence) == ("wave_schedule", 0.91)
-    assert [e.value for e in result.entities] == ["13"]  # duplicate span dropped
+    # the regex extractor's "gel 13" is narrowed to "13", then the duplicate span is dropped
+    assert [(e.value, e.start, e.end) for e in result.entities] == [("13", 8, 10)]
     assert [s.name for s in result.ranking] == ["wave_schedule", "join_wave"]
 
 
