@@ -446,14 +446,15 @@ class InFlight:
 
 
 def orphaned_claims(
-    *, session: Session, worker: str, lease: timedelta, now: datetime, live: set[str]
+    *, session: Session, worker: str, lease: timedelta, now: datetime, live: set[str],
+    own: bool = True,
 ) -> list[InFlight]:
-    """Returns rows in `sending` held by this worker (a restart) or by an expired lease.
-
-    Workers named in `live` are known to be running and are left alone.
+    """Returns rows in `sending` held by this worker (with `own`, after a restart) or by an
+    expired lease of another worker. Workers named in `live` are running and are left alone.
     """
     table = BroadcastRecipient.__table__  # type: ignore[attr-defined]
-    mine_or_expired = or_(table.c.claimed_by == worker, table.c.claimed_at < now - lease)
+    expired = and_(table.c.claimed_at < now - lease, table.c.claimed_by != worker)
+    mine_or_expired = or_(table.c.claimed_by == worker, expired) if own else expired
     query = select(table.c.id, table.c.chat_id, table.c.claimed_by, table.c.message_id).where(
         table.c.status == "sending", mine_or_expired)
     rows = [InFlight(id=r.id, chat_id=r.chat_id, claimed_by=r.claimed_by or "",

@@ -87,7 +87,7 @@ class PrescreenQuestion:
 
 
 @cache
-def _waves_texts() -> dict[str, Any]:
+def waves_texts() -> dict[str, Any]:
     with PRESCREEN_FILE.open(encoding="utf-8") as handle:
         loaded: dict[str, Any] = yaml.safe_load(handle)
     return loaded
@@ -98,10 +98,10 @@ def prescreen_questions() -> tuple[PrescreenQuestion, ...]:
     return tuple(
         PrescreenQuestion(id=item["id"], question=str(item["question"]).strip(),
                           warning=str(item["warning"]).strip(), source=str(item["source"]).strip())
-        for item in _waves_texts()["prescreen"]
+        for item in waves_texts()["prescreen"]
     )
 
 
 def waves_text(key: str) -> str:
     """Returns the raw text `key` from flows/texts/waves.yml."""
-    return str(_waves_texts()[key]).strip()
+    return str(waves_texts()[key]).strip()

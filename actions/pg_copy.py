@@ -11,8 +11,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import psycopg
 from sqlalchemy import BigInteger, Boolean, Integer, SmallInteger, Table, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 HEADER = SIGNATURE + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
@@ -65,17 +67,27 @@ def copy_in_binary(
     wire = _wire_dtype(fields)
     total = len(next(iter(columns.values())))
     statement = f"COPY {name} ({', '.join(columns)}) FROM STDIN (FORMAT binary)"
-    with _driver(connection).cursor() as cursor, cursor.copy(statement) as copy:
-        copy.write(HEADER)
-        for start in range(0, total, COPY_CHUNK):
-            stop = min(start + COPY_CHUNK, total)
-            rows = np.empty(stop - start, dtype=wire)
-            rows["_count"] = len(fields)
-            for column, wire_type in fields:
-                rows[f"_len_{column}"] = np.dtype(wire_type).itemsize
-                rows[column] = columns[column][start:stop]
-            copy.write(rows.tobytes())
-        copy.write(TRAILER)
+    try:
+        with _driver(connection).cursor() as cursor, cursor.copy(statement) as copy:
+            copy.write(HEADER)
+            for start in range(0, total, COPY_CHUNK):
+                copy.write(_wire_rows(columns, fields, wire, start, total).tobytes())
+            copy.write(TRAILER)
+    except psycopg.IntegrityError as error:  # same exception as the SQLAlchemy paths raise
+        raise IntegrityError(statement, None, error) from error
+
+
+def _wire_rows(
+    columns: Mapping[str, npt.NDArray[Any]], fields: list[tuple[str, str]],
+    wire: np.dtype[Any], start: int, total: int,
+) -> npt.NDArray[Any]:
+    stop = min(start + COPY_CHUNK, total)
+    rows = np.empty(stop - start, dtype=wire)
+    rows["_count"] = len(fields)
+    for column, wire_type in fields:
+        rows[f"_len_{column}"] = np.dtype(wire_type).itemsize
+        rows[column] = columns[column][start:stop]
+    return rows
 
 
 def _wire_of(table: Table | None, column: str, array: npt.NDArray[Any]) -> str:

@@ -284,7 +284,7 @@ class BroadcastSender:
             upcoming = asyncio.create_task(self._next_batch())  # prefetch while sending
             await self._dispatch(batch, stop)
             if time.monotonic() - last_recovery > self.config.lease.total_seconds() / 2:
-                await self.recover()
+                await self.recover(own=False)  # our own rows in `sending` are in flight now
                 last_recovery = time.monotonic()
         leftover = await upcoming
         if leftover is not None:
@@ -444,20 +444,23 @@ class BroadcastSender:
         await self._flush()
 
     # --- crash recovery ------------------------------------------------------------------
-    async def recover(self) -> int:
-        """Resolves rows left in `sending` by a crash (see the module docstring); returns count."""
+    async def recover(self, *, own: bool = True) -> int:
+        """Resolves rows left in `sending` by a crash (see the module docstring); returns count.
+
+        `own` includes this worker's rows: only right after start, when none can be in flight.
+        """
         async with self._db_lock:
-            count = await asyncio.to_thread(self._recover_sync)
+            count = await asyncio.to_thread(self._recover_sync, own)
         self.stats.recovered += count
         return count
 
-    def _recover_sync(self) -> int:
+    def _recover_sync(self, own: bool) -> int:
         now = utcnow()
         live = {p.stem for p in self.config.journal_dir.glob("*.journal")
                 if p.stem != self.config.worker and journal_is_live(p)}
         with session_scope(self.engine) as session:
             rows = orphaned_claims(session=session, worker=self.config.worker,
-                                   lease=self.config.lease, now=now, live=live)
+                                   lease=self.config.lease, now=now, live=live, own=own)
             if not rows:
                 return 0
             adopt_claims(session=session, worker=self.config.worker, rows=rows, now=now)

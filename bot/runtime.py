@@ -8,9 +8,11 @@ from sqlalchemy.engine import Engine
 
 from bot.turns import TurnRunner
 from flows.conversation import Conversation
+from flows.faq_responder import FaqResponder
+from nlu import build_parser, embedded_parser
 from storage.db import make_engine
 from storage.migrate import upgrade
-from storage.settings import Settings
+from storage.settings import Settings, get_settings
 
 
 def configure_logging(level: str) -> None:
@@ -27,6 +29,12 @@ def prepare_database(settings: Settings) -> Engine:
     return make_engine(settings.database_url)
 
 
-def build_runner(engine: Engine, *, channel: str) -> TurnRunner:
-    """Returns a turn runner over a conversation for the given channel."""
-    return TurnRunner(Conversation(engine, channel=channel))
+def build_runner(
+    engine: Engine, *, channel: str, settings: Settings | None = None
+) -> TurnRunner:
+    """Returns a turn runner: the conversation for the channel, with NLU for free text."""
+    settings = settings or get_settings()
+    responder = FaqResponder(threshold=settings.nlu_confidence_threshold)
+    conversation = Conversation(engine, channel=channel, free_text=responder)
+    embedded_parser().parse_sync("halo")  # train or load the model now, not on the first message
+    return TurnRunner(conversation, nlu=build_parser(settings))

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from actions.ktp import KtpReport, Source, check_ktp
 from flows.conversation import Conversation
 from flows.messages import Incoming, Turn
+from nlu import NluParser
 
 
 class TurnRunner:
     """Hands turns to a bounded thread pool, since database work and hashing block."""
 
-    def __init__(self, conversation: Conversation, *, max_workers: int = 8) -> None:
+    def __init__(
+        self, conversation: Conversation, *, nlu: NluParser | None = None, max_workers: int = 8
+    ) -> None:
         self.conversation = conversation
+        self.nlu = nlu
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="turn")
         # Photo checks get their own small pool so a burst of KTP uploads cannot starve replies.
         self._photo_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ktp")
@@ -22,9 +27,21 @@ class TurnRunner:
     async def run(self, chat_id: int, incoming: Incoming, *, update_id: int | None = None) -> Turn:
         """Processes one event and returns what the channel must do."""
         loop = asyncio.get_running_loop()
+        if incoming.kind == "text" and self.nlu is not None:
+            incoming = await self._understood(chat_id, incoming)
         return await loop.run_in_executor(
             self._pool, lambda: self.conversation.handle(chat_id, incoming, update_id=update_id)
         )
+
+    async def _understood(self, chat_id: int, incoming: Incoming) -> Incoming:
+        step = await asyncio.get_running_loop().run_in_executor(
+            self._pool, self.conversation.current_step, chat_id
+        )
+        # Passwords and codes never go to the classifier (it may be a remote Rasa server).
+        if step is not None and (step.secret or step.kind == "code"):
+            return incoming
+        assert self.nlu is not None
+        return replace(incoming, nlu=await self.nlu.parse(incoming.text))
 
     def expects_photo(self, chat_id: int) -> bool:
         """Tells whether this chat is at the KTP photo step (so a photo is worth fetching)."""

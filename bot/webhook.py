@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if not settings.telegram_bot_token or not settings.webhook_secret:
         raise ValueError("webhook mode needs TELEGRAM_BOT_TOKEN and WEBHOOK_SECRET")
     engine = make_engine(settings.database_url)
-    runner = build_runner(engine, channel="telegram")
+    runner = build_runner(engine, channel="telegram", settings=settings)
     application = build_application(settings, runner, polling=False)
     worker = f"{socket.gethostname()}:{os.getpid()}"
     processor = InboxProcessor(application, Inbox(engine, worker=worker))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from actions.ktp import KtpReport
+    from nlu import ParseResult
 
 IncomingKind = Literal["text", "command", "button", "contact", "photo", "document", "other"]
 
@@ -25,6 +26,7 @@ class Incoming:
     file_size: int | None = None
     mime_type: str | None = None
     ktp_report: KtpReport | None = None
+    nlu: ParseResult | None = None
 
     @property
     def command(self) -> str:

@@ -21,6 +21,11 @@ def _texts() -> dict[str, Any]:
     return loaded
 
 
+def raw_texts() -> dict[str, Any]:
+    """Returns the whole texts file (for lists that are not messages)."""
+    return _texts()
+
+
 def fill(template: str, **values: object) -> str:
     """Fills {placeholders}, escaping every value for Telegram HTML."""
     return template.format(**{key: html.escape(str(value)) for key, value in values.items()})

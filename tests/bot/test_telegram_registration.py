@@ -23,8 +23,7 @@ from support.telegram_user import TelegramUser, texts
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.turns import TurnRunner
-from flows.conversation import Conversation
+from bot.runtime import build_runner
 from storage.models import Applicant
 from storage.settings import Settings
 
@@ -37,7 +36,7 @@ async def running_bot(api: FakeBotApi, engine: Engine) -> AsyncIterator[Applicat
         telegram_api_base_url=api.api_base_url,
         telegram_file_base_url=api.file_base_url,
     )
-    runner = TurnRunner(Conversation(engine, channel="telegram"))
+    runner = build_runner(engine, channel="telegram", settings=settings)
     application = build_application(settings, runner)
     async with application:
         await application.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
@@ -182,3 +181,19 @@ async def test_ktp_photo_is_fetched_checked_and_refused_with_example(
         assert [m.kind for m in refused] == ["text", "photo"]
         assert "Nomor HP" in texts(await user.sends_photo(good_ktp_jpeg(), 1280, 960))
     assert "getFile" in fake_bot_api.stats()["by_method"]
+
+
+async def test_questions_get_faq_answers_even_inside_a_step(
+    fake_bot_api: FakeBotApi, sqlite_engine: Engine
+) -> None:
+    user = TelegramUser(fake_bot_api, 1006)
+    async with running_bot(fake_bot_api, sqlite_engine):
+        answer = await user.says("nomor call center dukcapil brp ya")
+        assert "1500537" in texts(answer)
+        await user.says("/daftar")
+        during = await user.says("kapan gelombang berikutnya dibuka?")
+        assert "Nama lengkap" in texts(during)  # the step's question comes again
+        assert len(during) >= 2
+        assert "Email" in texts(await user.says(ANSWERS["full_name"]))
+        unsure = await user.says("asdf qwerty zxcv")
+        assert unsure

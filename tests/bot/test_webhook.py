@@ -115,9 +115,12 @@ def test_sqlite_refuses_several_workers() -> None:
     from typer.testing import CliRunner
 
     from bot.cli import app
+    from storage.settings import get_settings
 
+    get_settings.cache_clear()  # the CLI reads the environment given below
     result = CliRunner().invoke(app, ["run", "--webhook", "--workers", "2"], env={
         "TELEGRAM_BOT_TOKEN": "1:x", "WEBHOOK_SECRET": "s", "DATABASE_URL": "sqlite:///x.db"})
+    get_settings.cache_clear()
     assert result.exit_code == 2
     assert "SQLite" in result.output
 

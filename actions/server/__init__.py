@@ -1,0 +1,1 @@
+"""rasa_sdk actions (one per module), served by `prakerja actions serve`."""

@@ -1,0 +1,38 @@
+"""action_join_wave: joins the sender to the open wave, or says which rule stops them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.server.database import chat_id_of, engine
+from actions.waves import join_wave
+from actions.wave_messages import join_message
+from storage.db import session_scope
+from storage.models import utcnow
+from storage.repositories import get_applicant
+
+
+class ActionJoinWave(Action):
+    """Joins the open wave; sets slot join_outcome to the outcome code."""
+
+    def name(self) -> str:
+        """Returns the action name."""
+        return "action_join_wave"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Tries to join and tells the outcome."""
+        chat_id = chat_id_of(tracker.sender_id)
+        with session_scope(engine()) as session:
+            applicant = get_applicant(session=session, chat_id=chat_id) if chat_id else None
+            if applicant is None:
+                dispatcher.utter_message(text=join_message("not_registered", None))
+                return [SlotSet("join_outcome", "not_registered")]
+            outcome = join_wave(session=session, applicant=applicant, now=utcnow())
+            dispatcher.utter_message(text=join_message(outcome.code, outcome.wave))
+        return [SlotSet("join_outcome", outcome.code)]
