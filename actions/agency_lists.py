@@ -97,33 +97,38 @@ def _load_postgres(connection: Connection, code: int, path: Path,
             progress(len(block))
     first = "btrim(split_part(raw, ',', 1), E'\" \\r\\t')"
     read = int(connection.execute(text("SELECT COUNT(*) FROM list_staging")).scalar_one())
+    # Parse once, sorted, so the primary key is filled in key order rather than at random.
     connection.execute(text(
-        f"INSERT INTO agencylistentry (nik, source) SELECT DISTINCT {first}::bigint, :code "
-        f"FROM list_staging WHERE {first} ~ :pattern"), {"code": code, "pattern": NIK_PATTERN})
+        f"CREATE TEMP TABLE list_parsed ON COMMIT DROP AS SELECT DISTINCT {first}::bigint AS nik "
+        f"FROM list_staging WHERE {first} ~ :pattern ORDER BY 1"), {"pattern": NIK_PATTERN})
     valid = int(connection.execute(text(
         f"SELECT COUNT(*) FROM list_staging WHERE {first} ~ :pattern"),
         {"pattern": NIK_PATTERN}).scalar_one())
+    connection.execute(text("DROP TABLE list_staging"))
+    connection.execute(text("INSERT INTO agencylistentry (nik, source) "
+                            "SELECT nik, :code FROM list_parsed ORDER BY nik"), {"code": code})
     return read, read - valid
 
 
 def _load_sqlite(connection: Connection, code: int, path: Path,
                  progress: Progress) -> tuple[int, int]:
     read = invalid = 0
-    insert = text("INSERT OR IGNORE INTO agencylistentry (nik, source) VALUES (:nik, :source)")
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     for batch, lines, bad, size in _parsed_batches(path, code):
         read, invalid = read + lines, invalid + bad
-        if batch:
-            connection.execute(insert, batch)
+        cursor.executemany("INSERT OR IGNORE INTO agencylistentry (nik, source) VALUES (?, ?)",
+                           batch)
         progress(size)
+    cursor.close()
     return read, invalid
 
 
-def _parsed_batches(path: Path, code: int) -> Iterator[tuple[list[dict[str, int]], int, int, int]]:
+def _parsed_batches(path: Path, code: int) -> Iterator[tuple[list[tuple[int, int]], int, int, int]]:
     """Yields (rows, lines read, invalid lines, bytes) per batch of lines."""
     with path.open("rb") as handle:
         while lines := handle.readlines(BLOCK * 8):
             fields = [line.split(b",", 1)[0].strip(b"\" \r\n\t") for line in lines]
             good = [field for field in fields if len(field) == 16 and field.isdigit()
                     and field[:1] != b"0"]
-            rows = [{"nik": int(field), "source": code} for field in good]
+            rows = [(int(field), code) for field in good]
             yield rows, len(lines), len(lines) - len(good), sum(map(len, lines))

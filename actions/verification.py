@@ -16,6 +16,7 @@ from storage.models import VerificationCode
 CODE_TTL = timedelta(minutes=10)
 RESEND_COOLDOWN = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
+HOURLY_CODE_LIMIT = 5  # codes cost money (SMS) and can be abused to spam someone's inbox
 
 
 class CodeCheck(StrEnum):
@@ -34,6 +35,7 @@ class IssuedCode:
 
     code: str | None
     wait_seconds: int = 0
+    hourly_limit_hit: bool = False
 
 
 def _digest(code: str, salt: str) -> str:
@@ -65,6 +67,15 @@ def issue_code(
     session: Session, *, chat_id: int, purpose: str, target: str, now: datetime
 ) -> IssuedCode:
     """Creates a new code unless one was sent less than the cooldown ago."""
+    recent = session.exec(
+        select(VerificationCode.created_at)
+        .where(VerificationCode.chat_id == chat_id, VerificationCode.purpose == purpose)
+        .where(col(VerificationCode.created_at) > now - timedelta(hours=1))
+        .order_by(col(VerificationCode.created_at))
+    ).all()
+    if len(recent) >= HOURLY_CODE_LIMIT:
+        free_at = _as_aware(recent[-HOURLY_CODE_LIMIT]) + timedelta(hours=1)
+        return IssuedCode(None, int((free_at - now).total_seconds()) + 1, hourly_limit_hit=True)
     previous = latest_code(session, chat_id=chat_id, purpose=purpose)
     if previous is not None and previous.target == target:
         waited = now - _as_aware(previous.created_at)

@@ -87,7 +87,7 @@ def _sent_count(database_url: str) -> int:
 
 def _start_sender(env: dict[str, str], journal: Path) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-c", SENDER, "broadcast", "send", "--until-idle", "--slot", "0",
-               "--journal-dir", str(journal), "--max-in-flight", "16"]
+               "--journal-dir", str(journal), "--max-in-flight", "6"]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE)
 
 

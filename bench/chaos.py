@@ -45,7 +45,7 @@ FAULTS = {"--error-rate": "0.25", "--unavailable-rate": "0.2", "--hang-rate": "0
 WORKER_ENV = {
     "OUTBOX_MAX_ATTEMPTS": "60", "OUTBOX_BACKOFF_BASE_SECONDS": "0.2",
     "OUTBOX_BACKOFF_CAP_SECONDS": "5", "OUTBOX_RETRY_AFTER_MAX_SECONDS": "5",
-    "OUTBOX_BREAKER_THRESHOLD": "12", "OUTBOX_BREAKER_OPEN_SECONDS": "0.5",
+    "OUTBOX_BREAKER_THRESHOLD": "30", "OUTBOX_BREAKER_OPEN_SECONDS": "0.5",
     "OUTBOX_LEASE_SECONDS": "6", "OUTBOX_HTTP_TIMEOUT_SECONDS": "1.5",
     "OUTBOX_CONCURRENCY": "32", "OUTBOX_POLL_SECONDS": "0.2", "LOG_LEVEL": "WARNING",
 }
@@ -89,21 +89,22 @@ class Processes:
                     "DATA_ENCRYPTION_KEY": os.environ["DATA_ENCRYPTION_KEY"]}
         self.server: subprocess.Popen[bytes] | None = None
         self.workers: list[subprocess.Popen[bytes]] = []
-        self.log = (workdir / "processes.log").open("ab")
+        self.log_path = Path(tempfile.gettempdir()) / f"chaos-{port}.log"
+        self.log = self.log_path.open("ab")
 
     def start_server(self) -> None:
         args = [*CLI, "platform", "serve", "--port", str(self.port),
                 "--db", f"sqlite:///{self.workdir / 'platform.db'}"]
         args += [item for pair in FAULTS.items() for item in pair]
         self.server = subprocess.Popen(args, stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=0.5).status_code == 200:
+                if httpx.get(f"{self.base_url}/healthz", timeout=2).status_code == 200:
                     return
             except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError("platform server did not start")
+                time.sleep(0.2)
+        raise RuntimeError(f"platform server did not start (see {self.log_path})")
 
     def restart_server(self) -> None:
         assert self.server is not None

@@ -98,10 +98,16 @@ class ConsoleChat:
         if incoming.kind == "document" and incoming.file_id and self.runner.expects_photo(
             self.chat_id
         ):
+            if not self.runner.allow_photo_check(self.chat_id):
+                await self._deliver(replace(incoming, throttled=True))
+                return
             path = Path(incoming.file_id.removeprefix("file:"))
             data = await asyncio.to_thread(path.read_bytes)
             report = await self.runner.inspect_ktp(data, source="document")
             incoming = replace(incoming, ktp_report=report)
+        await self._deliver(incoming)
+
+    async def _deliver(self, incoming: Incoming) -> None:
         turn = await self.runner.run(self.chat_id, incoming)
         self.buttons = []  # numbers always refer to the buttons shown last
         for reply in turn.replies:

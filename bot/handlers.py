@@ -55,6 +55,8 @@ async def _with_ktp_report(
         return incoming
     if not await asyncio.to_thread(runner.expects_photo, chat_id):
         return incoming
+    if not runner.allow_photo_check(chat_id):
+        return replace(incoming, throttled=True)
     await context.bot.send_chat_action(chat_id=chat_id, action=ChatAction.TYPING)
     try:
         telegram_file = await context.bot.get_file(incoming.file_id)

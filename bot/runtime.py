@@ -35,6 +35,8 @@ def build_runner(
     """Returns a turn runner: the conversation for the channel, with NLU for free text."""
     settings = settings or get_settings()
     responder = FaqResponder(threshold=settings.nlu_confidence_threshold)
-    conversation = Conversation(engine, channel=channel, free_text=responder)
+    conversation = Conversation(engine, channel=channel, free_text=responder,
+                                max_message_length=settings.max_message_length)
     embedded_parser().parse_sync("halo")  # train or load the model now, not on the first message
-    return TurnRunner(conversation, nlu=build_parser(settings))
+    return TurnRunner(conversation, nlu=build_parser(settings),
+                      photos_per_10min=settings.rate_limit_photos_per_10min)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
@@ -11,15 +13,44 @@ from flows.conversation import Conversation
 from flows.messages import Incoming, Turn
 from nlu import NluParser
 
+PHOTO_WINDOW_SECONDS = 600.0
+
+
+class SlidingWindowLimit:
+    """Allows at most `limit` events per key in any `window` seconds."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self._events: dict[int, deque[float]] = {}
+
+    def allow(self, key: int, now: float | None = None) -> bool:
+        """Records an event for the key if it is within the limit."""
+        now = time.monotonic() if now is None else now
+        events = self._events.setdefault(key, deque())
+        while events and events[0] <= now - self.window:
+            events.popleft()
+        if len(events) >= self.limit:
+            return False
+        events.append(now)
+        return True
+
 
 class TurnRunner:
     """Hands turns to a bounded thread pool, since database work and hashing block."""
 
     def __init__(
-        self, conversation: Conversation, *, nlu: NluParser | None = None, max_workers: int = 8
+        self,
+        conversation: Conversation,
+        *,
+        nlu: NluParser | None = None,
+        max_workers: int = 8,
+        photos_per_10min: int = 10,
     ) -> None:
         self.conversation = conversation
         self.nlu = nlu
+        # Per process: with several workers a chat may get up to N times this many checks.
+        self._photo_limit = SlidingWindowLimit(photos_per_10min, PHOTO_WINDOW_SECONDS)
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="turn")
         # Photo checks get their own small pool so a burst of KTP uploads cannot starve replies.
         self._photo_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ktp")
@@ -42,6 +73,10 @@ class TurnRunner:
             return incoming
         assert self.nlu is not None
         return replace(incoming, nlu=await self.nlu.parse(incoming.text))
+
+    def allow_photo_check(self, chat_id: int) -> bool:
+        """Counts a photo check for the chat; False once the chat has used up its allowance."""
+        return self._photo_limit.allow(chat_id)
 
     def expects_photo(self, chat_id: int) -> bool:
         """Tells whether this chat is at the KTP photo step (so a photo is worth fetching)."""

@@ -47,6 +47,7 @@ class Conversation:
         sms_sender: SmsSender | None = None,
         clock: Callable[[], datetime] = utcnow,
         free_text: FreeTextHandler | None = None,
+        max_message_length: int = 1000,
     ) -> None:
         self.engine = engine
         self.channel = channel
@@ -54,6 +55,7 @@ class Conversation:
         self.sms_sender = sms_sender or OutboxSmsSender()
         self.clock = clock
         self.free_text = free_text
+        self.max_message_length = max_message_length
         self.flow: Flow = load_flow(REGISTRATION)
 
     def current_step(self, chat_id: int) -> Step | None:
@@ -95,6 +97,9 @@ class Conversation:
         )
 
     def _dispatch(self, ctx: TurnContext, incoming: Incoming) -> None:
+        if incoming.kind == "text" and len(incoming.text) > self.max_message_length:
+            ctx.say(text("message_too_long", limit=self.max_message_length))
+            return
         if incoming.kind == "command":
             self._command(ctx, incoming)
         elif incoming.kind == "button":

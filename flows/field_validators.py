@@ -18,6 +18,7 @@ from flows.validators import (
     validate_nik,
     validate_password,
 )
+from storage.repositories import find_applicant_by_nik
 
 ADDRESS_MIN, ADDRESS_MAX = 10, 300
 _LETTER = re.compile(r"[^\W\d_]")
@@ -73,6 +74,9 @@ def _nik(ctx: TurnContext, raw: str, _field: str) -> FieldProblem | None:
     result = validate_nik(raw)
     if isinstance(result, Invalid):
         return FieldProblem(result.message)
+    owner = find_applicant_by_nik(session=ctx.session, nik=result.value.nik)
+    if owner is not None and owner.chat_id != ctx.chat_id:
+        return FieldProblem(text("nik_taken"))
     if result.value.nik != ctx.applicant.nik:
         ctx.applicant.birth_date = None  # the birth date is checked against the NIK
     ctx.applicant.nik = result.value.nik

@@ -27,6 +27,7 @@ class Incoming:
     mime_type: str | None = None
     ktp_report: KtpReport | None = None
     nlu: ParseResult | None = None
+    throttled: bool = False
 
     @property
     def command(self) -> str:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from actions.ktp import KtpReport
-from actions.verification import MAX_ATTEMPTS, CodeCheck, check_code, issue_code, latest_code
+from actions.verification import (
+    HOURLY_CODE_LIMIT,
+    MAX_ATTEMPTS,
+    CodeCheck,
+    IssuedCode,
+    check_code,
+    issue_code,
+    latest_code,
+)
 from flows.context import TurnContext
 from flows.definition import Flow, Step
 from flows.field_validators import FIELD_VALIDATORS
@@ -107,7 +115,7 @@ def send_email_code(ctx: TurnContext) -> bool:
     issued = issue_code(ctx.session, chat_id=ctx.chat_id, purpose="email", target=email,
                         now=ctx.now)
     if issued.code is None:
-        ctx.say(text("code_cooldown", seconds=issued.wait_seconds))
+        ctx.say(_wait_message(issued))
         return False
     ctx.email_sender.send_email(
         ctx.session, chat_id=ctx.chat_id, to=email, subject=text("email_subject"),
@@ -122,11 +130,18 @@ def send_sms_code(ctx: TurnContext) -> bool:
     issued = issue_code(ctx.session, chat_id=ctx.chat_id, purpose="phone", target=phone,
                         now=ctx.now)
     if issued.code is None:
-        ctx.say(text("code_cooldown", seconds=issued.wait_seconds))
+        ctx.say(_wait_message(issued))
         return False
     ctx.sms_sender.send_sms(ctx.session, chat_id=ctx.chat_id, to=phone,
                             body=text("sms_body", code=issued.code))
     return True
+
+
+def _wait_message(issued: IssuedCode) -> str:
+    if issued.hourly_limit_hit:
+        return text("code_hourly_limit", limit=HOURLY_CODE_LIMIT,
+                    minutes=max(1, issued.wait_seconds // 60))
+    return text("code_cooldown", seconds=issued.wait_seconds)
 
 
 def _resend(ctx: TurnContext, step: Step) -> None:
@@ -200,6 +215,9 @@ def handle_photo_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomi
         return
     if incoming.file_size and incoming.file_size > TELEGRAM_DOWNLOAD_LIMIT:
         ctx.say(text("photo_too_big", size_mb=round(incoming.file_size / 1024 / 1024, 1)))
+        return
+    if incoming.throttled:
+        ctx.say(text("photo_throttled"))
         return
     report = incoming.ktp_report
     if report is None:

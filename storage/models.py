@@ -6,8 +6,11 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column
+from sqlalchemy import JSON, BigInteger, Column, event
 from sqlmodel import Field, SQLModel
+
+from storage.crypto import personal_data_cipher
+from storage.encrypted_type import EncryptedString
 
 
 def utcnow() -> datetime:
@@ -26,7 +29,8 @@ class Applicant(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254, index=True)
     email_verified_at: datetime | None = None
     password_hash: str | None = Field(default=None, max_length=255)
-    nik: str | None = Field(default=None, max_length=16, index=True)
+    nik: str | None = Field(default=None, sa_type=EncryptedString)
+    nik_index: str | None = Field(default=None, max_length=64, index=True)
     birth_date: date | None = None
     gender: str | None = Field(default=None, max_length=1)
     address: str | None = Field(default=None, max_length=300)
@@ -42,6 +46,14 @@ class Applicant(SQLModel, table=True):
     registration_completed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+@event.listens_for(Applicant, "before_insert")
+@event.listens_for(Applicant, "before_update")
+def _index_nik(_mapper: object, _connection: object, applicant: Applicant) -> None:
+    # Kept in step with the NIK on every write, so lookups by NIK never miss.
+    nik = applicant.nik
+    applicant.nik_index = personal_data_cipher().blind_index(nik) if nik else None
 
 
 class ConversationState(SQLModel, table=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from storage.crypto import personal_data_cipher
 from storage.models import (
     Applicant,
     ConversationState,
@@ -18,6 +19,12 @@ from storage.models import (
 def get_applicant(*, session: Session, chat_id: int) -> Applicant | None:
     """Returns the applicant of this chat, if any."""
     return session.exec(select(Applicant).where(Applicant.chat_id == chat_id)).first()
+
+
+def find_applicant_by_nik(*, session: Session, nik: str) -> Applicant | None:
+    """Returns the applicant with this NIK, found through its blind index."""
+    index = personal_data_cipher().blind_index(nik)
+    return session.exec(select(Applicant).where(Applicant.nik_index == index)).first()
 
 
 def get_or_create_applicant(*, session: Session, chat_id: int, channel: str) -> Applicant:

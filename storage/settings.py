@@ -31,7 +31,6 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     webhook_max_connections: int = 40
     webhook_workers: int = 1
-    nik_encryption_key: str | None = None
     rate_limit_photos_per_10min: int = 10
     max_message_length: int = 1000
     broadcast_rate: float = 25.0
@@ -57,6 +56,7 @@ class Settings(BaseSettings):
     outbox_http_timeout_seconds: float = 20.0
     outbox_concurrency: int = 16
     outbox_poll_seconds: float = 1.0
+    staff_telegram_ids: str = ""
 
 
 @lru_cache(maxsize=1)

@@ -8,12 +8,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.wave_messages import wave_text
 from flows.validators import Invalid, validate_nik
 from flows.validators.masking import mask_nik
-from actions.wave_messages import wave_text
 
 
-class ActionCheckNik(Action):
+class ActionCheckNik(Action):  # type: ignore[misc]  # rasa_sdk ships no type hints
     """Validates slot nik; sets nik_valid and utters the problem or the decoded region."""
 
     def name(self) -> str:

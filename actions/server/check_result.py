@@ -13,7 +13,7 @@ from actions.results import applicant_result
 from actions.server.database import chat_id_of, engine
 
 
-class ActionCheckResult(Action):
+class ActionCheckResult(Action):  # type: ignore[misc]  # rasa_sdk ships no type hints
     """Utters the result and sets slot result_status (none/pending/selected/not_selected)."""
 
     def name(self) -> str:

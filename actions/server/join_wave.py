@@ -9,14 +9,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.server.database import chat_id_of, engine
-from actions.waves import join_wave
 from actions.wave_messages import join_message
+from actions.waves import join_wave
 from storage.db import session_scope
 from storage.models import utcnow
 from storage.repositories import get_applicant
 
 
-class ActionJoinWave(Action):
+class ActionJoinWave(Action):  # type: ignore[misc]  # rasa_sdk ships no type hints
     """Joins the open wave; sets slot join_outcome to the outcome code."""
 
     def name(self) -> str:

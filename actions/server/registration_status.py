@@ -14,7 +14,7 @@ from actions.wave_messages import status_lines
 from storage.repositories import get_applicant
 
 
-class ActionRegistrationStatus(Action):
+class ActionRegistrationStatus(Action):  # type: ignore[misc]  # rasa_sdk ships no type hints
     """Utters the status lines and sets slot registration_complete."""
 
     def name(self) -> str:

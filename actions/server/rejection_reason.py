@@ -13,7 +13,7 @@ from actions.results import applicant_result, explain, result_text
 from actions.server.database import chat_id_of, engine
 
 
-class ActionRejectionReason(Action):
+class ActionRejectionReason(Action):  # type: ignore[misc]  # rasa_sdk ships no type hints
     """Utters the reasons and sets slot rejection_reasons (list of reason codes)."""
 
     def name(self) -> str:

@@ -6,11 +6,12 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-import storage.models_inbox  # noqa: F401
-import storage.models_outbox  # noqa: F401
-import storage.models_broadcast  # noqa: F401
+import storage.models
+import storage.models_broadcast
+import storage.models_inbox
+import storage.models_outbox
 import storage.models_waves  # noqa: F401
+import storage.models_staff  # noqa: F401
 
 target_metadata = SQLModel.metadata
 

@@ -38,7 +38,7 @@ def closed_wave(
             session.add(WaveApplication(wave_id=wave.id or 0, chat_id=first_chat + offset,
                                         nik=value, birth_date=births.get(value, ADULT)))
         for source, members in (lists or {}).items():
-            existing = {e for e in members}
+            existing = set(members)
             session.add_all(AgencyListEntry(nik=m, source=source_code(source)) for m in existing)
         session.flush()
         close_wave(session=session, number=number)
