@@ -3,8 +3,9 @@
 An import replaces the source's previous snapshot in one transaction, so re-importing the same
 file is idempotent and a NIK removed at the agency (e.g. a graduate leaving Dapodik) stops
 counting. A file identical to the source's last import is skipped without touching the table.
-PostgreSQL: the raw file is streamed through COPY into a temporary table and moved with one
-INSERT … SELECT DISTINCT. SQLite: parsed in Python, executemany in one big transaction.
+Lines are parsed in batches (NIK = first CSV field, 16 digits, no leading zero). PostgreSQL:
+each batch goes through binary COPY into a temporary table, moved with one sorted
+INSERT … SELECT DISTINCT. SQLite: executemany of each batch inside the one transaction.
 """
 
 from __future__ import annotations
@@ -16,17 +17,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
+from actions.pg_copy import copy_in_binary
 from storage.models_waves import LIST_SOURCES, AgencyListImport, source_code
 
 logger = logging.getLogger(__name__)
 
 BLOCK = 1 << 20
 BATCH = 100_000
-NIK_PATTERN = "^[1-9][0-9]{15}$"
 Progress = Callable[[int], None]
 
 
@@ -86,28 +88,19 @@ def import_list(
 
 def _load_postgres(connection: Connection, code: int, path: Path,
                    progress: Progress) -> tuple[int, int]:
-    connection.execute(text("CREATE TEMP TABLE list_staging (raw text) ON COMMIT DROP"))
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    # \x1f as delimiter: the whole line lands in `raw`, whatever CSV columns it has.
-    statement = "COPY list_staging (raw) FROM STDIN (FORMAT text, DELIMITER E'\\x1f')"
-    with driver.cursor() as cursor, cursor.copy(statement) as copy, path.open("rb") as handle:
-        while block := handle.read(BLOCK):
-            copy.write(block.replace(b"\\", b""))
-            progress(len(block))
-    first = "btrim(split_part(raw, ',', 1), E'\" \\r\\t')"
-    read = int(connection.execute(text("SELECT COUNT(*) FROM list_staging")).scalar_one())
-    # Parse once, sorted, so the primary key is filled in key order rather than at random.
-    connection.execute(text(
-        f"CREATE TEMP TABLE list_parsed ON COMMIT DROP AS SELECT DISTINCT {first}::bigint AS nik "
-        f"FROM list_staging WHERE {first} ~ :pattern ORDER BY 1"), {"pattern": NIK_PATTERN})
-    valid = int(connection.execute(text(
-        f"SELECT COUNT(*) FROM list_staging WHERE {first} ~ :pattern"),
-        {"pattern": NIK_PATTERN}).scalar_one())
-    connection.execute(text("DROP TABLE list_staging"))
+    connection.execute(text("CREATE TEMP TABLE list_staging (nik bigint) ON COMMIT DROP"))
+    read = invalid = 0
+    for batch, lines, bad, size in _parsed_batches(path, code):
+        read, invalid = read + lines, invalid + bad
+        niks = np.fromiter((nik for nik, _source in batch), dtype=np.int64, count=len(batch))
+        copy_in_binary(connection, "list_staging", {"nik": niks})
+        progress(size)
+    # Sorted and deduplicated, so the primary key is filled in key order rather than at random.
     connection.execute(text("INSERT INTO agencylistentry (nik, source) "
-                            "SELECT nik, :code FROM list_parsed ORDER BY nik"), {"code": code})
-    return read, read - valid
+                            "SELECT DISTINCT nik, :code FROM list_staging ORDER BY nik"),
+                       {"code": code})
+    connection.execute(text("DROP TABLE list_staging"))
+    return read, invalid
 
 
 def _load_sqlite(connection: Connection, code: int, path: Path,

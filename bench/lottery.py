@@ -35,8 +35,8 @@ WEIGHTS = np.array([30, 10, 8, 8, 25, 4, 1, 1, 0.2, 1, 0.1, 6, 5.7])
 
 def _niks(rng: np.random.Generator, count: int) -> np.ndarray:
     """Returns distinct 16-digit NIK-shaped numbers (province 11–94 first)."""
-    raw = rng.choice(84 * 10**14 // 97, size=count, replace=False) * 97
-    return (11 * 10**14 + raw).astype(np.int64)
+    raw = np.unique(rng.integers(0, 84 * 10**14 // 97, size=count + count // 50 + 10))
+    return rng.permutation(11 * 10**14 + raw[:count] * 97).astype(np.int64)
 
 
 def _write_lists(rng: np.random.Generator, applicants: np.ndarray, rows: int,
@@ -73,8 +73,9 @@ def _load_applications(url: str, niks: np.ndarray, quota: int) -> None:
             copy_in_binary(connection, "bench_nik", {"nik": niks})
             connection.execute(text(
                 "INSERT INTO waveapplication (wave_id, chat_id, nik, birth_date, joined_at) "
-                "SELECT :w, row_number() OVER (), nik, CASE WHEN nik % 50 = 0 THEN DATE '2006-01-01'"
-                " ELSE DATE '1990-01-01' END, now() FROM bench_nik"), {"w": wave.id})
+                "SELECT :w, row_number() OVER (), nik, CASE WHEN nik % 50 = 0 "
+                "THEN DATE '2006-01-01' ELSE DATE '1990-01-01' END, now() FROM bench_nik"),
+                {"w": wave.id})
         else:
             rows = [{"w": wave.id, "c": chat, "n": n,
                      "b": "2006-01-01" if n % 50 == 0 else "1990-01-01"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import BotCommand, Update
 from telegram.ext import Application, TypeHandler
 
+from bot.broadcast_commands import parse_pmo_ids, register_broadcast_handlers
 from bot.handlers import RUNNER_KEY, on_error, on_update
 from bot.turns import TurnRunner
 from bot.update_processor import PerChatUpdateProcessor
@@ -17,6 +18,8 @@ COMMANDS = [
     BotCommand("batal", "Hentikan langkah yang berjalan"),
     BotCommand("ulang", "Mulai pendaftaran dari awal"),
     BotCommand("hapusdata", "Hapus semua data saya"),
+    BotCommand("langganan", "Atur langganan pengumuman"),
+    BotCommand("berhenti", "Berhenti menerima pengumuman"),
     BotCommand("bantuan", "Bantuan"),
 ]
 
@@ -40,6 +43,8 @@ def build_application(
         builder = builder.updater(None)  # webhook mode: updates arrive through the inbox
     application = builder.build()
     application.bot_data[RUNNER_KEY] = runner
+    register_broadcast_handlers(application, engine=runner.conversation.engine,
+                                pmo_ids=parse_pmo_ids(settings.pmo_telegram_ids))
     application.add_handler(TypeHandler(Update, on_update))
     application.add_error_handler(on_error)
     return application

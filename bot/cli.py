@@ -42,7 +42,10 @@ def run(
 
 
 @app.command()
-def chat(chat_id: int = typer.Option(1, help="Console chat id (one per simulated person)")) -> None:
+def chat(
+    chat_id: int = typer.Option(1, help="Console chat id (one per simulated person)"),
+    staff: bool = typer.Option(False, "--staff", help="Staff training mode (flows, replies)"),
+) -> None:
     """Chats with the assistant in this terminal (console channel)."""
     from bot.console import ConsoleChat
     from bot.runtime import build_runner, configure_logging, prepare_database
@@ -50,6 +53,11 @@ def chat(chat_id: int = typer.Option(1, help="Console chat id (one per simulated
     settings = get_settings()
     configure_logging("WARNING")
     engine = prepare_database(settings)
+    if staff:
+        from bot.console_staff import run_training
+
+        run_training(engine, settings, user_id=chat_id)
+        return
     runner = build_runner(engine, channel="console")
     try:
         asyncio.run(ConsoleChat(runner, engine, chat_id=chat_id).run())
@@ -103,6 +111,13 @@ def _mount_optional() -> None:
         pass
     else:
         app.add_typer(broadcast_app, name="broadcast", help="Announcements to subscribers")
+    try:
+        from bot.cli_staff import audit_app, staff_app
+    except ImportError:
+        pass
+    else:
+        app.add_typer(staff_app, name="staff", help="Call-center staff: add, remove, list")
+        app.add_typer(audit_app, name="audit", help="Audit log of staff lookups: export")
 
 
 _mount_optional()

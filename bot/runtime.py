@@ -15,12 +15,26 @@ from storage.migrate import upgrade
 from storage.settings import Settings, get_settings
 
 
+LIBRARY_LOG_FLOORS = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "telegram": logging.INFO,
+    "sqlalchemy": logging.WARNING,
+    "uvicorn.access": logging.WARNING,
+}
+
+
 def configure_logging(level: str) -> None:
-    """Sets up plain logging; httpx is kept quiet because it logs every URL (with the token)."""
+    """Sets up plain logging with the chatty libraries capped, so no personal data gets out."""
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger().setLevel(level.upper())  # basicConfig leaves it alone if set up before
+    # httpx logs every URL (with the bot token); PTB logs whole updates at DEBUG (NIKs, phone
+    # numbers); SQLAlchemy logs statement parameters at INFO. None of them may go below these.
+    for name, floor in LIBRARY_LOG_FLOORS.items():
+        logger = logging.getLogger(name)
+        logger.setLevel(max(floor, logging.getLogger().level))
 
 
 def prepare_database(settings: Settings) -> Engine:

@@ -15,6 +15,12 @@ from flows.context import TurnContext
 from flows.definition import Flow, Step, load_flow
 from flows.messages import Button, Incoming, Reply, Turn
 from flows.registration_steps import BACK, HANDLERS, go_back, go_to, prompt
+from flows.subscription_steps import (
+    manage_subscription,
+    on_start,
+    stop_announcements,
+    subscription_button_actions,
+)
 from flows.summary import checklist_text
 from flows.texts import buttons, text
 from storage.db import session_scope
@@ -117,6 +123,7 @@ class Conversation:
             "start": self._start, "daftar": self._register, "batal": self._cancel,
             "ulang": self._ask_restart, "status": self._status, "hapusdata": self._ask_delete,
             "bantuan": self._help, "help": self._help,
+            "berhenti": stop_announcements, "langganan": manage_subscription,
         }
         handler = handlers.get(incoming.command)
         if handler is None:
@@ -138,6 +145,7 @@ class Conversation:
                           buttons=self._menu()))
         else:
             ctx.say(Reply(text("welcome", name=name), buttons=self._menu()))
+        on_start(ctx, first_name=incoming.first_name)
         ctx.state.flow = None  # paused until the user picks "Daftar akun" again
 
     def _step_label(self, step_id: str) -> str:
@@ -190,6 +198,7 @@ class Conversation:
             "restart:yes": self._restart, "restart:no": lambda c, _i: c.say(text("restart_kept")),
             "delete:yes": self._delete, "delete:no": lambda c, _i: c.say(text("delete_kept")),
             "handoff:open": self._handoff,
+            **subscription_button_actions(),
         }
         action = actions.get(value)
         if action is not None:

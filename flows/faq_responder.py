@@ -11,6 +11,7 @@ from flows.context import TurnContext
 from flows.definition import load_flow
 from flows.faq import FaqAnswer, load_faq
 from flows.messages import Button, Incoming, Reply
+from flows.subscription_steps import subscribe_announcements
 from flows.summary import checklist_text
 from flows.texts import raw_texts, text
 from flows.validators import Invalid, validate_nik
@@ -31,6 +32,7 @@ class FaqResponder:
         self.actions: dict[str, IntentAction] = {
             "action_registration_status": _registration_status,
             "action_human_handoff": _human_handoff,
+            "action_subscribe_announcements": lambda ctx, _r: subscribe_announcements(ctx),
         }
 
     def __call__(self, ctx: TurnContext, incoming: Incoming) -> bool:

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import inspect
 from sqlmodel import Session
 
-from flows.faq import load_faq
+from flows.faq import load_faq, unwrap
 from flows.messages import Button, Reply
 from flows.staff_texts import staff_text
 from storage.models import utcnow
@@ -94,7 +95,7 @@ def parse_replies(data: dict[str, Any]) -> dict[str, CannedReply]:
     """Returns the canned replies of a parsed replies.yml, checking each has one source."""
     replies: dict[str, CannedReply] = {}
     for raw in data.get("replies") or ():
-        reply = CannedReply(id=str(raw["id"]), text=str(raw.get("text") or "").strip(),
+        reply = CannedReply(id=str(raw["id"]), text=unwrap(str(raw.get("text") or "")),
                             faq=raw.get("faq"))
         if bool(reply.text) == bool(reply.faq):
             raise CannedError(f"reply {reply.id!r} needs exactly one of text/faq")
@@ -113,7 +114,7 @@ def load_replies() -> dict[str, CannedReply]:
 def _node(node_id: str, raw: dict[str, Any]) -> Node:
     options = tuple(Option(label=str(o["label"]), next=str(o["next"]))
                     for o in raw.get("options") or ())
-    return Node(id=node_id, text=str(raw.get("text") or "").strip(), faq=raw.get("faq"),
+    return Node(id=node_id, text=unwrap(str(raw.get("text") or "")), faq=raw.get("faq"),
                 reply=raw.get("reply"), options=options, handoff=bool(raw.get("handoff")))
 
 
@@ -282,12 +283,19 @@ def _arrive(session: Session, walk: TroubleshootingWalk, tree: Tree) -> WalkStep
         ticket_id=walk.ticket_id, pushed_by=walk.pushed_by,
     )
     if node.is_leaf:
-        if session.get(TroubleshootingWalk, walk.chat_id) is not None:
-            session.delete(walk)
+        _forget(session, walk)
     else:
         walk.updated_at = utcnow()
         session.add(walk)
     return step
+
+
+def _forget(session: Session, walk: TroubleshootingWalk) -> None:
+    state = inspect(walk)
+    if state.pending:
+        session.expunge(walk)
+    elif state.persistent:
+        session.delete(walk)
 
 
 def flow_titles() -> dict[str, str]:

@@ -19,11 +19,11 @@ from support.applicant_data import (
     latest_code,
     photocopy_ktp_jpeg,
 )
-from support.telegram_user import TelegramUser, texts
+from support.telegram_user import TelegramUser, texts, track_processed_updates
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.runtime import build_runner
+from bot.runtime import build_runner, configure_logging
 from storage.models import Applicant
 from storage.settings import Settings
 
@@ -38,6 +38,7 @@ async def running_bot(api: FakeBotApi, engine: Engine) -> AsyncIterator[Applicat
     )
     runner = build_runner(engine, channel="telegram", settings=settings)
     application = build_application(settings, runner)
+    track_processed_updates(application, api)
     async with application:
         await application.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
         await application.start()
@@ -97,7 +98,7 @@ async def test_password_message_is_deleted(fake_bot_api: FakeBotApi, sqlite_engi
         await user.says(ANSWERS["email"])
         await user.says(latest_code(sqlite_engine, chat_id=1002, kind="email"))
         update = fake_bot_api.user_sends_text(1002, ANSWERS["password"])
-        await user.replies()
+        await user.replies(update)
     password_message = (1002, update["message"]["message_id"])
     assert password_message in fake_bot_api.deleted_messages
 
@@ -174,9 +175,9 @@ async def test_ktp_photo_is_fetched_checked_and_refused_with_example(
         await user.presses("Ya, sama")
         await user.presses("SMA/SMK")
         await user.presses("Korban PHK")
-        fake_bot_api.user_sends_document(1005, photocopy_ktp_jpeg(), file_name="ktp.jpg",
-                                         mime_type="image/jpeg")
-        refused = await user.replies()
+        update = fake_bot_api.user_sends_document(1005, photocopy_ktp_jpeg(),
+                                                  file_name="ktp.jpg", mime_type="image/jpeg")
+        refused = await user.replies(update)
         assert "fotokopi" in texts(refused)
         assert [m.kind for m in refused] == ["text", "photo"]
         assert "Nomor HP" in texts(await user.sends_photo(good_ktp_jpeg(), 1280, 960))
@@ -197,3 +198,20 @@ async def test_questions_get_faq_answers_even_inside_a_step(
         assert "Email" in texts(await user.says(ANSWERS["full_name"]))
         unsure = await user.says("asdf qwerty zxcv")
         assert unsure
+
+
+async def test_logs_carry_no_personal_data_even_at_debug(
+    fake_bot_api: FakeBotApi, sqlite_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    configure_logging("DEBUG")
+    caplog.set_level(logging.DEBUG)
+    user = TelegramUser(fake_bot_api, 1007)
+    async with running_bot(fake_bot_api, sqlite_engine):
+        await register_first_half(user, sqlite_engine)
+        await register_second_half(user)
+    email_code = latest_code(sqlite_engine, chat_id=1007, kind="email")
+    secrets = [NIK, ANSWERS["email"], ANSWERS["password"], "81234567890", email_code,
+               ANSWERS["address"].split(",")[0]]
+    assert caplog.records, "the bot logged nothing at all: the check would be empty"
+    for secret in secrets:
+        assert secret not in caplog.text, f"personal data found in logs: {secret[:3]}…"

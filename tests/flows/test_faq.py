@@ -48,6 +48,7 @@ def test_actions_are_attached_to_the_lookup_intents() -> None:
     assert actions == {
         "check_result": "action_check_result",
         "rejection_reason": "action_rejection_reason",
+        "subscribe_announcements": "action_subscribe_announcements",
         "registration_status": "action_registration_status",
         "human_handoff": "action_human_handoff",
     }

@@ -4,8 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from fakes.bot_api import FakeBotApi, SentMessage
+from telegram import Update
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+_PROCESSED: WeakKeyDictionary[FakeBotApi, set[int]] = WeakKeyDictionary()
+LAST_GROUP = 99
+
+
+def track_processed_updates(application: Application, api: FakeBotApi) -> None:  # type: ignore[type-arg]
+    """Adds a last handler group that notes each update_id once every reply has been sent."""
+    done = _PROCESSED.setdefault(api, set())
+
+    async def note(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        done.add(update.update_id)
+
+    application.add_handler(TypeHandler(Update, note), group=LAST_GROUP)
 
 
 class TelegramUser:
@@ -19,8 +36,8 @@ class TelegramUser:
 
     async def says(self, text: str) -> list[SentMessage]:
         """Types a message and returns the bot's replies."""
-        self.api.user_sends_text(self.chat_id, text, first_name=self.first_name)
-        return await self.replies()
+        update = self.api.user_sends_text(self.chat_id, text, first_name=self.first_name)
+        return await self.replies(update)
 
     async def presses(self, label: str) -> list[SentMessage]:
         """Presses the newest inline button with this label and returns the replies."""
@@ -28,31 +45,36 @@ class TelegramUser:
             for row in (message.reply_markup or {}).get("inline_keyboard", []):
                 for button in row:
                     if button["text"] == label:
-                        self.api.user_presses_button(
+                        update = self.api.user_presses_button(
                             self.chat_id, button["callback_data"], message_id=message.message_id
                         )
-                        return await self.replies()
+                        return await self.replies(update)
         raise AssertionError(f"no button {label!r} in chat {self.chat_id}")
 
     async def shares_contact(self, phone: str, *, own: bool = True) -> list[SentMessage]:
         """Shares a contact (their own by default) and returns the replies."""
         other = None if own else self.chat_id + 1
-        self.api.user_shares_contact(self.chat_id, phone, contact_user_id=other)
-        return await self.replies()
+        update = self.api.user_shares_contact(self.chat_id, phone, contact_user_id=other)
+        return await self.replies(update)
 
     async def sends_photo(self, image: bytes, width: int, height: int) -> list[SentMessage]:
         """Sends a compressed photo and returns the replies."""
-        self.api.user_sends_photo(self.chat_id, image, width=width, height=height)
-        return await self.replies()
+        update = self.api.user_sends_photo(self.chat_id, image, width=width, height=height)
+        return await self.replies(update)
 
-    async def replies(self, timeout: float = 15.0) -> list[SentMessage]:  # noqa: ASYNC109
-        """Waits for the first reply, then until the bot is quiet, and returns what is new."""
+    async def replies(
+        self, update: dict[str, Any] | None = None, timeout: float = 15.0  # noqa: ASYNC109
+    ) -> list[SentMessage]:
+        """Waits until the update was fully handled (or, untracked, the bot went quiet)."""
         deadline = time.monotonic() + timeout
-        while len(self.api.sent_messages(self.chat_id)) <= self.seen:
+        done = _PROCESSED.get(self.api)
+        while len(self.api.sent_messages(self.chat_id)) <= self.seen or (
+            update is not None and done is not None and update["update_id"] not in done
+        ):
             if time.monotonic() > deadline:
                 raise AssertionError(f"no reply in chat {self.chat_id} within {timeout}s")
             await asyncio.sleep(0.01)
-        await self.api.wait_until_idle(quiet_for=0.1, timeout=timeout)
+        await self.api.wait_until_idle(quiet_for=0.05, timeout=timeout)
         messages = self.api.sent_messages(self.chat_id)
         new, self.seen = messages[self.seen :], len(messages)
         return new

@@ -6,10 +6,10 @@ from datetime import date
 
 import numpy as np
 import pytest
-from conftest import closed_wave, nik
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from waves_builders import closed_wave, nik
 
 from actions.eligibility import Reason, reason_codes
 from actions.lottery import derive_draw, run_lottery, verify_lottery

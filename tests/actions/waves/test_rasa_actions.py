@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from conftest import CLOSES, OPENS
 from rasa_sdk.executor import ActionExecutor
 from sqlalchemy.engine import Engine
+from waves_builders import CLOSES, OPENS
 
 from actions.lottery import commitment, run_lottery
 from actions.server import database
@@ -47,7 +47,8 @@ async def call(executor: ActionExecutor, action: str, sender: str,
                slots: dict[str, Any] | None = None) -> dict[str, Any]:
     result = await executor.run(webhook(action, sender, slots))
     assert result is not None
-    return result.model_dump()
+    dumped: dict[str, Any] = result.model_dump()
+    return dumped
 
 
 def slots_of(response: dict[str, Any]) -> dict[str, Any]:

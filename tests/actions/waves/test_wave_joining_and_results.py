@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from conftest import CLOSES, OPENS
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from waves_builders import CLOSES, OPENS
 
 from actions.lottery import commitment, run_lottery
 from actions.results import applicant_result, notification_params

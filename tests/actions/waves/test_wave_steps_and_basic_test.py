@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from conftest import CLOSES, OPENS
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from waves_builders import CLOSES, OPENS
 
 from actions.basic_test import questions
 from actions.lottery import commitment
@@ -66,7 +66,8 @@ def test_answers_after_fifteen_minutes_are_refused(engine: Engine) -> None:
     registered(engine)
     turn(engine, START, wave_steps.start_test)
     first = questions()[3]
-    said = press(engine, START + timedelta(minutes=15, seconds=1), f"test:{first.id}:{first.answer}")
+    late = START + timedelta(minutes=15, seconds=1)
+    said = press(engine, late, f"test:{first.id}:{first.answer}")
     assert "habis" in said
     with Session(engine) as session:
         attempt = session.exec(select(BasicTestAttempt)).one()
