@@ -21,15 +21,15 @@ from PIL import Image
 
 sys.path.append(str(Path(__file__).resolve().parent.parent / "tests"))
 
-from fakes.bot_api import FakeBotApi  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from fakes.bot_api import FakeBotApi
+from sqlalchemy import text
 
-from bot.app import build_application  # noqa: E402
-from bot.turns import TurnRunner  # noqa: E402
-from flows.conversation import Conversation  # noqa: E402
-from storage.db import make_engine  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.settings import Settings  # noqa: E402
+from bot.app import build_application
+from bot.turns import TurnRunner
+from flows.conversation import Conversation
+from storage.db import make_engine
+from storage.migrate import upgrade
+from storage.settings import Settings
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 

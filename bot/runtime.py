@@ -14,7 +14,6 @@ from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.settings import Settings, get_settings
 
-
 LIBRARY_LOG_FLOORS = {
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,

@@ -6,12 +6,17 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import storage.models
-import storage.models_broadcast
-import storage.models_inbox
-import storage.models_outbox
-import storage.models_waves  # noqa: F401
-import storage.models_staff  # noqa: F401
+from storage import (
+    models,
+    models_broadcast,
+    models_inbox,
+    models_outbox,
+    models_staff,
+    models_waves,
+)
+
+# Importing the model modules registers their tables on SQLModel.metadata.
+REGISTERED = (models, models_broadcast, models_inbox, models_outbox, models_staff, models_waves)
 
 target_metadata = SQLModel.metadata
 

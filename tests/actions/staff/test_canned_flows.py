@@ -61,6 +61,7 @@ def test_walk_every_path_to_its_leaf(flow_id: str, sqlite_engine: Engine) -> Non
                 step = moved
             assert step.finished and step.reply.text.strip() and not step.reply.buttons
             seen_leaves.add(step.node_id)
+            session.flush()
             assert session.get(TroubleshootingWalk, 5) is None  # a finished walk is forgotten
     assert seen_leaves == {n.id for n in tree.nodes.values() if n.is_leaf}
 
