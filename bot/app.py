@@ -7,6 +7,7 @@ from telegram.ext import Application, TypeHandler
 
 from bot.broadcast_commands import parse_pmo_ids, register_broadcast_handlers
 from bot.handlers import RUNNER_KEY, on_error, on_update
+from bot.outbox_task import OutboxWorkerTask
 from bot.turns import TurnRunner
 from bot.update_processor import PerChatUpdateProcessor
 from storage.settings import Settings
@@ -54,6 +55,17 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     await application.bot.set_my_commands(COMMANDS)
 
 
-def run_polling(application: Application) -> None:  # type: ignore[type-arg]
-    """Runs long polling until interrupted."""
+def run_polling(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    """Runs long polling (and the outbox worker beside it) until interrupted."""
+    worker = OutboxWorkerTask(application.bot_data[RUNNER_KEY].conversation.engine, settings)
+
+    async def started(app: Application) -> None:  # type: ignore[type-arg]
+        await _post_init(app)
+        worker.start()
+
+    async def stopping(_app: Application) -> None:  # type: ignore[type-arg]
+        await worker.stop()
+
+    application.post_init = started
+    application.post_shutdown = stopping
     application.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])

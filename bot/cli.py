@@ -36,7 +36,7 @@ def run(
     engine = prepare_database(settings)
     runner = build_runner(engine, channel="telegram")
     try:
-        run_polling(build_application(settings, runner))
+        run_polling(build_application(settings, runner), settings)
     finally:
         runner.close()
 

@@ -22,6 +22,7 @@ CONSOLE_HELP = (
     "Ketik jawaban Anda. Tombol dipilih dengan mengetik nomornya. "
     "/foto PATH mengirim foto KTP, /kontak NOMOR membagikan nomor HP, /keluar untuk berhenti."
 )
+SIMULATED_KINDS = {"email": "📧 Email", "sms": "📨 SMS"}
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -138,6 +139,8 @@ class ConsoleChat:
                                      col(Outbox.id) > self.last_outbox_id)
             ).all()
         for row in rows:
-            icon = "📧 Email" if row.kind == "email" else "📨 SMS"
-            self.write(f"\n{icon} (simulasi, ke {row.destination}):\n{row.payload.get('body', '')}")
             self.last_outbox_id = max(self.last_outbox_id, row.id or 0)
+            if row.kind in SIMULATED_KINDS:
+                icon = SIMULATED_KINDS[row.kind]
+                body = row.payload.get("body", "")
+                self.write(f"\n{icon} (simulasi, ke {row.destination}):\n{body}")

@@ -14,6 +14,7 @@ import secrets
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -26,6 +27,7 @@ from telegram.ext import Application
 
 from bot import metrics
 from bot.app import build_application
+from bot.outbox_task import OutboxWorkerTask
 from bot.runtime import build_runner
 from storage.db import make_engine
 from storage.inbox import Inbox
@@ -113,7 +115,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     runner = build_runner(engine, channel="telegram", settings=settings)
     application = build_application(settings, runner, polling=False)
     worker = f"{socket.gethostname()}:{os.getpid()}"
-    processor = InboxProcessor(application, Inbox(engine, worker=worker))
+    lease = timedelta(seconds=settings.inbox_lease_seconds)
+    processor = InboxProcessor(application, Inbox(engine, worker=worker, lease=lease))
     secret = settings.webhook_secret.encode()
 
     async def receive(request: Request) -> Response:
@@ -156,10 +159,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await application.start()
             await set_webhook_once(application, settings)
             sweeper = asyncio.create_task(processor.sweep_forever())
+            outbox = OutboxWorkerTask(engine, settings)
+            outbox.start()
             try:
                 yield
             finally:
                 sweeper.cancel()
+                await outbox.stop()
                 await processor.wait_idle()
                 await application.stop()
         runner.close()

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from actions.outbox import delivery_status
 from actions.senders import EmailSender, OutboxEmailSender, OutboxSmsSender, SmsSender
 from flows.context import TurnContext
 from flows.definition import Flow, Step, load_flow
@@ -177,8 +178,10 @@ class Conversation:
         ctx.say(Reply(text("restart_confirm"), buttons=(buttons("restart_buttons"),)))
 
     def _status(self, ctx: TurnContext, _incoming: Incoming) -> None:
-        ctx.say(checklist_text(self.flow, get_applicant(session=ctx.session,
-                                                        chat_id=ctx.chat_id)))
+        checklist = checklist_text(self.flow, get_applicant(session=ctx.session,
+                                                             chat_id=ctx.chat_id))
+        delivery = delivery_status(ctx.session, ctx.chat_id)
+        ctx.say(f"{checklist}\n\n{delivery}" if delivery else checklist)
 
     def _ask_delete(self, ctx: TurnContext, _incoming: Incoming) -> None:
         ctx.say(Reply(text("delete_confirm"), buttons=(buttons("delete_buttons"),)))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from actions.ktp import KtpReport
+from actions.ktp_pending import keep_accepted_ktp, take_accepted_ktp
+from actions.outbox import enqueue_registration_submission, queued_text
 from actions.verification import (
     HOURLY_CODE_LIMIT,
     MAX_ATTEMPTS,
@@ -229,6 +231,8 @@ def handle_photo_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomi
     ctx.applicant.ktp_file_id = incoming.file_id
     ctx.applicant.ktp_file_kind = incoming.kind
     ctx.applicant.ktp_status = "accepted"
+    if report.image is not None:
+        keep_accepted_ktp(ctx.session, chat_id=ctx.chat_id, image=report.image)
     ctx.state.data = {k: v for k, v in ctx.state.data.items() if k != "ktp_tries"}
     ctx.say(step.setting("received", "").strip())
     if report.shrunk:
@@ -289,10 +293,15 @@ def handle_summary_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Inco
         return
     if incoming.text == step.setting("confirm")["value"]:
         ctx.applicant.registration_completed_at = ctx.now
+        enqueue_registration_submission(
+            ctx.session, applicant=ctx.applicant,
+            ktp_image=take_accepted_ktp(ctx.session, chat_id=ctx.chat_id),
+        )
         ctx.state.flow = None
         ctx.state.step = None
         ctx.state.history = []
         ctx.say(step.setting("done").strip())
+        ctx.say(queued_text())
 
 
 HANDLERS = {

@@ -306,7 +306,7 @@ def _ticket_marker(args: list[str]) -> int | None:
 
 
 def _view_text(view: ApplicantView) -> str:
-    yes, no = staff_text("yes"), staff_text("no")
+    yes, no = staff_text("word_yes"), staff_text("word_no")
     result = staff_label("result_labels", view.result)
     if view.reasons:
         result += f" ({', '.join(view.reasons)})"
@@ -315,6 +315,6 @@ def _view_text(view: ApplicantView) -> str:
         phone=view.phone_masked, email=view.email_masked,
         email_ok=yes if view.email_verified else no, ktp=view.ktp_status,
         phone_ok=yes if view.phone_verified else no, done=yes if view.registration_done else no,
-        wave=view.wave if view.wave is not None else staff_text("none"), result=result,
-        tickets=", ".join(f"#{t}" for t in view.open_tickets) or staff_text("none"),
+        wave=view.wave if view.wave is not None else staff_text("word_none"), result=result,
+        tickets=", ".join(f"#{t}" for t in view.open_tickets) or staff_text("word_none"),
     )

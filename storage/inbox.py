@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from storage.db import is_sqlite
 from storage.models import utcnow
 
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=60)  # a claim older than this belongs to a worker presumed dead
 
 _NEXT_FOR_CHAT = """
 SELECT update_id, payload FROM inbox_update i
@@ -30,9 +30,10 @@ LIMIT 1
 class Inbox:
     """Stores raw updates and hands them out in update_id order, one chat to one worker."""
 
-    def __init__(self, engine: Engine, *, worker: str) -> None:
+    def __init__(self, engine: Engine, *, worker: str, lease: timedelta = LEASE) -> None:
         self.engine = engine
         self.worker = worker
+        self.lease = lease
         self.sqlite = is_sqlite(str(engine.url))
 
     def add(self, update_id: int, chat_id: int, payload: dict[str, Any]) -> bool:
@@ -57,7 +58,7 @@ class Inbox:
                 # Serialises claims of one chat across workers; released at commit.
                 connection.execute(text("SELECT pg_advisory_xact_lock(:c)"), {"c": chat_id})
             found = connection.execute(
-                text(_NEXT_FOR_CHAT), {"chat": chat_id, "expired": now - LEASE}
+                text(_NEXT_FOR_CHAT), {"chat": chat_id, "expired": now - self.lease}
             ).first()
             if found is None:
                 return None
@@ -83,7 +84,7 @@ class Inbox:
             rows = connection.execute(
                 text("SELECT DISTINCT chat_id FROM inbox_update WHERE status='pending' "
                      "OR (status='processing' AND claimed_at < :expired) LIMIT :n"),
-                {"expired": utcnow() - LEASE, "n": limit},
+                {"expired": utcnow() - self.lease, "n": limit},
             ).all()
         return [int(r.chat_id) for r in rows]
 

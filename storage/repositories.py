@@ -14,6 +14,7 @@ from storage.models import (
     VerificationCode,
     utcnow,
 )
+from storage.models_outbox import KtpBlob
 
 
 def get_applicant(*, session: Session, chat_id: int) -> Applicant | None:
@@ -67,5 +68,5 @@ def open_handoff(*, session: Session, chat_id: int, reason: str) -> HandoffTicke
 
 def delete_personal_data(*, session: Session, chat_id: int) -> None:
     """Removes everything stored about this chat's person (UU PDP right to erasure)."""
-    for table in (Applicant, ConversationState, VerificationCode, Outbox, HandoffTicket):
+    for table in (Applicant, ConversationState, VerificationCode, Outbox, HandoffTicket, KtpBlob):
         session.execute(delete(table).where(col(table.chat_id) == chat_id))

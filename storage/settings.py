@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     webhook_max_connections: int = 40
     webhook_workers: int = 1
+    inbox_lease_seconds: float = 60.0
+    outbox_worker_in_process: bool = True
     rate_limit_photos_per_10min: int = 10
     max_message_length: int = 1000
     broadcast_rate: float = 25.0

@@ -24,6 +24,7 @@ from actions.passwords import verify_password
 from flows.conversation import Conversation
 from flows.messages import Incoming
 from storage.models import Applicant, ConversationState, Outbox, VerificationCode
+from storage.models_outbox import KtpBlob
 
 
 @pytest.fixture
@@ -279,3 +280,26 @@ def test_refused_photo_lists_problems_and_offers_help_after_five(
                     ktp_report=good_ktp_report())
     conversation.handle(CHAT, good)
     assert step_of(engine) == "phone"
+
+
+def test_confirmed_registration_is_queued_with_the_encrypted_ktp(
+    conversation: Conversation, engine: Engine
+) -> None:
+    register_until(conversation, engine, "phone")
+    with Session(engine) as session:
+        pending = session.exec(select(KtpBlob)).all()
+    assert [b.idempotency_key for b in pending] == [f"pending-{CHAT}"]
+    assert good_ktp_report().image is not None
+    assert good_ktp_report().image[:64] not in pending[0].ciphertext
+    turn = press(conversation, "s:summary:confirm")
+    assert "sedang dikirim" in said(turn)
+    with Session(engine) as session:
+        rows = session.exec(select(Outbox).where(Outbox.kind == "registration")).all()
+        blobs = session.exec(select(KtpBlob)).all()
+    assert len(rows) == 1 and rows[0].chat_id == CHAT
+    assert [b.idempotency_key for b in blobs] == [rows[0].idempotency_key]
+    status = said(text(conversation, "/status"))
+    assert "✅ Data dikonfirmasi" in status and "sedang dikirim" in status
+    press(conversation, "delete:yes")
+    with Session(engine) as session:
+        assert session.exec(select(KtpBlob)).all() == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -21,11 +23,23 @@ from flows.troubleshooting import (
     reply_text,
     start_walk,
 )
+from storage.db import make_engine
+from storage.migrate import upgrade
 from storage.models_staff import TroubleshootingWalk
 
 REQUIRED = {"ktp_gagal", "nik_tidak_valid", "otp_tidak_masuk", "email_verifikasi_tidak_masuk",
             "lupa_password", "tidak_lolos_seleksi"}
 TREES = load_trees()
+
+
+@pytest.fixture(scope="module")
+def walk_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """Yields one migrated SQLite database shared by the walks of this module."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('walks') / 'walks.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
 
 
 def test_the_six_required_flows_exist() -> None:
@@ -45,11 +59,11 @@ def test_flow_is_valid_and_reaches_answers_or_handoff(flow_id: str) -> None:
 
 
 @pytest.mark.parametrize("flow_id", sorted(TREES))
-def test_walk_every_path_to_its_leaf(flow_id: str, sqlite_engine: Engine) -> None:
+def test_walk_every_path_to_its_leaf(flow_id: str, walk_engine: Engine) -> None:
     tree = TREES[flow_id]
     paths = leaf_paths(tree)
     seen_leaves: set[str] = set()
-    with Session(sqlite_engine) as session:
+    with Session(walk_engine) as session:
         for path in paths:
             step = start_walk(session=session, chat_id=5, flow_id=flow_id, ticket_id=1)
             for index in path:
@@ -73,8 +87,8 @@ def test_every_canned_reply_resolves_and_faq_ones_are_the_faq_text() -> None:
     assert reply_text("kontak_dukcapil").startswith(load_faq()["dukcapil_contact"].text[:20])
 
 
-def test_stale_and_forged_buttons_are_refused(sqlite_engine: Engine) -> None:
-    with Session(sqlite_engine) as session:
+def test_stale_and_forged_buttons_are_refused(walk_engine: Engine) -> None:
+    with Session(walk_engine) as session:
         first = start_walk(session=session, chat_id=6, flow_id="lupa_password")
         assert choose(session=session, chat_id=6, data="ts:lupa_password:reset:0") is None
         assert choose(session=session, chat_id=6, data="ts:lupa_password:email_ingat:9") is None

@@ -1,0 +1,116 @@
+"""Handoff through real python-telegram-bot and the fake Bot API: queue, take, relay both ways,
+canned reply, pushed troubleshooting flow, close, rating; and applicants trying staff commands."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fakes.bot_api import FakeBotApi
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from support.telegram_user import TelegramUser, texts
+from telegram.ext import Application
+
+from actions.tickets import get_ticket
+from bot.app import build_application
+from bot.runtime import build_runner
+from bot.staff_handlers import register_staff_handlers
+from storage.models_staff import AuditLog, TicketEvent
+from storage.settings import Settings
+
+STAFF, OTHER_STAFF, APPLICANT, SECOND, NOSY = 9001, 9002, 3001, 3002, 3003
+
+
+@asynccontextmanager
+async def running_bot(api: FakeBotApi, engine: Engine) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """Starts the real Application (with the staff handlers) polling the fake server."""
+    settings = Settings(
+        telegram_bot_token=api.token, telegram_api_base_url=api.api_base_url,
+        telegram_file_base_url=api.file_base_url, staff_telegram_ids=f"{STAFF},{OTHER_STAFF}",
+    )
+    runner = build_runner(engine, channel="telegram", settings=settings)
+    application = build_application(settings, runner)
+    register_staff_handlers(application, settings=settings)
+    async with application:
+        await application.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
+        await application.start()
+        try:
+            yield application
+        finally:
+            await application.updater.stop()  # type: ignore[union-attr]
+            await application.stop()
+            runner.close()
+
+
+async def test_handoff_round_trip(fake_bot_api: FakeBotApi, sqlite_engine: Engine) -> None:
+    api = fake_bot_api
+    applicant, second = TelegramUser(api, APPLICANT), TelegramUser(api, SECOND, "Budi")
+    staff, other = TelegramUser(api, STAFF, "Rina"), TelegramUser(api, OTHER_STAFF, "Dedi")
+    async with running_bot(api, sqlite_engine):
+        welcome = await applicant.says("/start")
+        api.user_presses_button(APPLICANT, "handoff:open", message_id=welcome[0].message_id)
+        assert "tiket #1" in texts(await applicant.replies())
+        assert "Posisi antrean Anda: <b>2</b>" in texts(await second.says("/petugas"))
+
+        queue = texts(await staff.says("/antrian"))
+        assert "#1" in queue and "#2" in queue
+        assert "sekarang Anda tangani" in texts(await staff.says("/ambil 1"))
+        assert "Petugas" in texts(await applicant.replies())
+        assert "sudah diambil petugas lain" in texts(await other.says("/ambil 1"))
+
+        seen = len(api.sent_messages(APPLICANT))
+        api.user_sends_text(APPLICANT, "NIK saya ditolak terus")
+        assert texts(await staff.replies()) == "NIK saya ditolak terus"
+        assert len(api.sent_messages(APPLICANT)) == seen  # the bot stays quiet for the applicant
+        api.user_sends_text(STAFF, "Baik, saya bantu cek ya")
+        assert "Baik, saya bantu cek ya" in texts(await applicant.replies())
+
+        assert "terkirim" in texts(await staff.says("/kirim kontak_dukcapil"))
+        assert "1500537" in texts(await applicant.replies())
+
+        assert "dikirim ke pemohon" in texts(await staff.says("/alur ktp_gagal @tiket1"))
+        assert "ukuran file" in texts(await applicant.replies())
+        assert "Batas ukuran" in texts(await applicant.presses("Lebih dari 2 MB"))
+        assert "Bagus" in texts(await applicant.presses("Sudah berhasil"))
+        assert "menyelesaikan alur" in texts(await staff.replies())
+
+        assert "ditutup" in texts(await staff.says("/selesai"))
+        assert "Seberapa puas" in texts(await applicant.replies())
+        assert "5/5" in texts(await applicant.presses("5"))
+        assert "dinilai 5/5" in texts(await staff.replies())
+        assert "Halo Siti" in texts(await applicant.says("/start"))  # the normal bot is back
+    with Session(sqlite_engine) as session:
+        ticket = get_ticket(session=session, ticket_id=1)
+        kinds = {e.kind for e in session.exec(select(TicketEvent)).all()}
+    assert ticket is not None and ticket.status == "closed" and ticket.rating == 5
+    assert ticket.assigned_staff_id == STAFF
+    assert {"opened", "taken", "relay_in", "relay_out", "canned", "flow", "closed", "rated"} <= kinds
+    assert api.unexpected == []
+
+
+async def test_applicant_gets_no_staff_features(
+    fake_bot_api: FakeBotApi, sqlite_engine: Engine
+) -> None:
+    nosy, staff = TelegramUser(fake_bot_api, NOSY), TelegramUser(fake_bot_api, STAFF)
+    async with running_bot(fake_bot_api, sqlite_engine):
+        await nosy.says("/petugas")
+        for command in ("/antrian", "/ambil 1", "/cari 3273014508900001", "/alur ktp_gagal",
+                        "/kirim salam", "/selesai"):
+            answer = texts(await nosy.says(command))
+            assert "belum mengerti" in answer, command  # the normal bot's answer
+            assert "Antrean" not in answer and "Hasil pencarian" not in answer
+        assert "Antrean tiket" in texts(await staff.says("/antrian"))
+    with Session(sqlite_engine) as session:
+        ticket = get_ticket(session=session, ticket_id=1)
+        assert ticket is not None and ticket.status == "open"  # /ambil by an applicant did nothing
+        assert session.exec(select(AuditLog)).all() == []
+
+
+async def test_staff_lookup_is_audited(fake_bot_api: FakeBotApi, sqlite_engine: Engine) -> None:
+    staff = TelegramUser(fake_bot_api, STAFF)
+    async with running_bot(fake_bot_api, sqlite_engine):
+        assert "Tidak ada pemohon" in texts(await staff.says("/cari 3273014508900001"))
+    with Session(sqlite_engine) as session:
+        audit = session.exec(select(AuditLog)).one()
+    assert audit.actor_id == STAFF and audit.query_masked == "3273********0001"
