@@ -89,9 +89,10 @@ class Server:
         return f"http://127.0.0.1:{self.port}/telegram/webhook"
 
     async def start(self) -> None:
-        self.process = subprocess.Popen(
-            [str(ROOT / ".venv/bin/prakerja"), "run", "--webhook", "--workers", str(self.workers)],
-            env=self.env, cwd=ROOT, start_new_session=True,
+        command = [str(ROOT / ".venv/bin/prakerja"), "run", "--webhook", "--workers",
+                   str(self.workers)]
+        self.process = await asyncio.to_thread(
+            subprocess.Popen, command, env=self.env, cwd=ROOT, start_new_session=True
         )
         async with aiohttp.ClientSession() as session:
             for _ in range(600):
@@ -241,7 +242,10 @@ class Run:
             await asyncio.sleep(1.0)
 
     async def _kill_one_worker_midway(self, users: int) -> None:
-        while len(self.figures.latencies) < users * STEPS_PER_USER // 2:
+        halfway = users * STEPS_PER_USER // 2
+        while True:  # polled: the latencies list is filled by many tasks
+            if len(self.figures.latencies) >= halfway:
+                break
             await asyncio.sleep(0.2)
         victim = self.server.worker_pids()[0]
         os.kill(victim, signal.SIGKILL)

@@ -8,6 +8,7 @@ from telegram.ext import Application, TypeHandler
 from bot.broadcast_commands import parse_pmo_ids, register_broadcast_handlers
 from bot.handlers import RUNNER_KEY, on_error, on_update
 from bot.outbox_task import OutboxWorkerTask
+from bot.staff_handlers import register_staff_handlers
 from bot.turns import TurnRunner
 from bot.update_processor import PerChatUpdateProcessor
 from storage.settings import Settings
@@ -21,6 +22,7 @@ COMMANDS = [
     BotCommand("hapusdata", "Hapus semua data saya"),
     BotCommand("langganan", "Atur langganan pengumuman"),
     BotCommand("berhenti", "Berhenti menerima pengumuman"),
+    BotCommand("petugas", "Bicara dengan petugas"),
     BotCommand("bantuan", "Bantuan"),
 ]
 
@@ -46,6 +48,7 @@ def build_application(
     application.bot_data[RUNNER_KEY] = runner
     register_broadcast_handlers(application, engine=runner.conversation.engine,
                                 pmo_ids=parse_pmo_ids(settings.pmo_telegram_ids))
+    register_staff_handlers(application, settings=settings)
     application.add_handler(TypeHandler(Update, on_update))
     application.add_error_handler(on_error)
     return application

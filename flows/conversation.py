@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from actions.outbox import delivery_status
 from actions.senders import EmailSender, OutboxEmailSender, OutboxSmsSender, SmsSender
+from actions.tickets import handoff_text
 from flows.context import TurnContext
 from flows.definition import Flow, Step, load_flow
 from flows.messages import Button, Incoming, Reply, Turn
@@ -31,7 +32,6 @@ from storage.repositories import (
     get_applicant,
     get_or_create_applicant,
     get_state,
-    open_handoff,
     save_state,
 )
 
@@ -224,8 +224,7 @@ class Conversation:
         HANDLERS[step.kind](ctx, self.flow, step, Incoming(kind="button", text=value))
 
     def _handoff(self, ctx: TurnContext, _incoming: Incoming) -> None:
-        ticket = open_handoff(session=ctx.session, chat_id=ctx.chat_id, reason="user_request")
-        ctx.say(text("handoff_opened", ticket=ticket.id))
+        ctx.say(handoff_text(session=ctx.session, chat_id=ctx.chat_id, reason="user_request"))
 
     def _restart(self, ctx: TurnContext, _incoming: Incoming) -> None:
         ctx.session.expunge_all()

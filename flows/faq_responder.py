@@ -7,6 +7,7 @@ import html
 from collections.abc import Callable
 from functools import cache
 
+from actions.tickets import handoff_text
 from flows.context import TurnContext
 from flows.definition import load_flow
 from flows.faq import FaqAnswer, load_faq
@@ -16,7 +17,6 @@ from flows.summary import checklist_text
 from flows.texts import raw_texts, text
 from flows.validators import Invalid, validate_nik
 from nlu import ENTITY_NIK, OUT_OF_SCOPE, ParseResult, fallback_choices
-from storage.repositories import open_handoff
 
 # Inside a step a question must be clearly a question before it interrupts the step.
 NOT_INTERRUPTING = {OUT_OF_SCOPE, "greet", "thanks", "register_account"}
@@ -119,8 +119,7 @@ def _registration_status(ctx: TurnContext, _result: ParseResult) -> None:
 
 
 def _human_handoff(ctx: TurnContext, _result: ParseResult) -> None:
-    ticket = open_handoff(session=ctx.session, chat_id=ctx.chat_id, reason="asked_for_person")
-    ctx.say(text("handoff_opened", ticket=ticket.id))
+    ctx.say(handoff_text(session=ctx.session, chat_id=ctx.chat_id, reason="asked_for_person"))
 
 
 def _check_quoted_nik(ctx: TurnContext, result: ParseResult) -> None:

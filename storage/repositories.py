@@ -15,6 +15,7 @@ from storage.models import (
     utcnow,
 )
 from storage.models_outbox import KtpBlob
+from storage.models_staff import TicketEvent, TroubleshootingWalk
 
 
 def get_applicant(*, session: Session, chat_id: int) -> Applicant | None:
@@ -68,5 +69,7 @@ def open_handoff(*, session: Session, chat_id: int, reason: str) -> HandoffTicke
 
 def delete_personal_data(*, session: Session, chat_id: int) -> None:
     """Removes everything stored about this chat's person (UU PDP right to erasure)."""
-    for table in (Applicant, ConversationState, VerificationCode, Outbox, HandoffTicket, KtpBlob):
+    tables = (Applicant, ConversationState, VerificationCode, Outbox, HandoffTicket, KtpBlob,
+              TicketEvent, TroubleshootingWalk)
+    for table in tables:
         session.execute(delete(table).where(col(table.chat_id) == chat_id))

@@ -6,16 +6,16 @@ Revises: 0001
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 revision = "0005"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-_TS = sqlmodel.sql.sqltypes.UTCDateTime
-_STR = sqlmodel.sql.sqltypes.AutoString
+_TS = UTCDateTime
+_STR = AutoString
 
 
 def upgrade() -> None:

@@ -30,24 +30,30 @@ def _open(engine: Engine, chat_id: int) -> int:
         return open_ticket(session=session, chat_id=chat_id, reason="user_request").id
 
 
+def _race(engine: Engine, ticket_id: int, staff_ids: tuple[int, ...]) -> list[str]:
+    """Lets every staff member take the ticket at the same moment; returns the outcomes."""
+    barrier = threading.Barrier(len(staff_ids))
+    outcomes: list[str] = []
+
+    def take(staff_id: int) -> None:
+        barrier.wait()
+        with session_scope(engine) as session:
+            outcomes.append(take_ticket(session=session, ticket_id=ticket_id,
+                                        staff_id=staff_id, staff_chat_id=staff_id))
+
+    threads = [threading.Thread(target=take, args=(staff_id,)) for staff_id in staff_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
 def test_concurrent_take_has_exactly_one_winner(engine: Engine) -> None:
     for round_ in range(4):
         ticket_id = _open(engine, 500 + round_)
-        barrier = threading.Barrier(2)
-        outcomes: list[str] = []
-
-        def take(staff_id: int, ticket_id: int = ticket_id) -> None:
-            barrier.wait()
-            with session_scope(engine) as session:
-                outcomes.append(take_ticket(session=session, ticket_id=ticket_id,
-                                            staff_id=staff_id, staff_chat_id=staff_id + round_))
-
-        threads = [threading.Thread(target=take, args=(9000 + n * 100,)) for n in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert sorted(outcomes) == ["gone", "taken"]
+        staff_ids = (9000 + round_, 9100 + round_)
+        assert sorted(_race(engine, ticket_id, staff_ids)) == ["gone", "taken"]
         with Session(engine) as session:
             ticket = get_ticket(session=session, ticket_id=ticket_id)
             assert ticket is not None and ticket.status == "taken"

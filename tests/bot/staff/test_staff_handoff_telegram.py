@@ -85,7 +85,8 @@ async def test_handoff_round_trip(fake_bot_api: FakeBotApi, sqlite_engine: Engin
         kinds = {e.kind for e in session.exec(select(TicketEvent)).all()}
     assert ticket is not None and ticket.status == "closed" and ticket.rating == 5
     assert ticket.assigned_staff_id == STAFF
-    assert {"opened", "taken", "relay_in", "relay_out", "canned", "flow", "closed", "rated"} <= kinds
+    expected = {"opened", "taken", "relay_in", "relay_out", "canned", "flow", "closed", "rated"}
+    assert expected <= kinds
     assert api.unexpected == []
 
 
