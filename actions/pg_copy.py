@@ -50,7 +50,8 @@ def copy_out_binary(
         for block in copy:
             buffer += block
     wire = _wire_dtype([(name, ">i8") for name in names])
-    body = np.frombuffer(bytes(buffer[len(HEADER) : len(buffer) - len(TRAILER)]), dtype=wire)
+    count = (len(buffer) - len(HEADER) - len(TRAILER)) // wire.itemsize
+    body = np.frombuffer(buffer, dtype=wire, count=count, offset=len(HEADER))  # no copy
     result = np.empty(len(body), dtype=dtype)
     for name in names:
         result[name] = body[name]

@@ -40,8 +40,6 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     for message_id in turn.delete_message_ids:
         await _delete_quietly(context, chat.id, message_id)
-    if update.callback_query is not None and incoming.text.startswith("s:") and turn.replies:
-        await _drop_buttons(update)
     for reply in turn.replies:
         await send_reply(context.bot, chat.id, reply)
 
@@ -74,15 +72,6 @@ async def _acknowledge(update: Update) -> None:
     # Queries older than ~15 min cannot be answered; the turn still runs.
     with contextlib.suppress(BadRequest):
         await update.callback_query.answer()  # type: ignore[union-attr]
-
-
-async def _drop_buttons(update: Update) -> None:
-    # Removing the pressed keyboard stops double presses on slow phones.
-    message = update.callback_query.message if update.callback_query else None
-    if message is None:
-        return
-    with contextlib.suppress(BadRequest):
-        await update.callback_query.edit_message_reply_markup(None)  # type: ignore[union-attr]
 
 
 async def _delete_quietly(

@@ -11,7 +11,7 @@ from dataclasses import replace
 from actions.ktp import KtpReport, Source, check_ktp
 from flows.conversation import Conversation
 from flows.messages import Incoming, Turn
-from nlu import NluParser
+from nlu import EmbeddedParser, NluParser
 
 PHOTO_WINDOW_SECONDS = 600.0
 
@@ -65,13 +65,14 @@ class TurnRunner:
         )
 
     async def _understood(self, chat_id: int, incoming: Incoming) -> Incoming:
-        step = await asyncio.get_running_loop().run_in_executor(
-            self._pool, self.conversation.current_step, chat_id
-        )
-        # Passwords and codes never go to the classifier (it may be a remote Rasa server).
-        if step is not None and (step.secret or step.kind == "code"):
-            return incoming
         assert self.nlu is not None
+        if not isinstance(self.nlu, EmbeddedParser):
+            step = await asyncio.get_running_loop().run_in_executor(
+                self._pool, self.conversation.current_step, chat_id
+            )
+            # Passwords and codes never leave the process for a remote Rasa server.
+            if step is not None and (step.secret or step.kind == "code"):
+                return incoming
         return replace(incoming, nlu=await self.nlu.parse(incoming.text))
 
     def allow_photo_check(self, chat_id: int) -> bool:
