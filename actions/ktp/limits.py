@@ -20,7 +20,7 @@ class KtpLimits:
     # Long side of the image handed to card detection.
     detect_side: int = 320
     # Decode at least this long side when only checking, and when re-encoding.
-    check_side: int = 1000
+    check_side: int = 640
     output_side: int = 2000
     # Straightened card used for the quality measures (never upsampled).
     card_side: int = 400
