@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import statistics
 import sys
 import tempfile
@@ -17,16 +16,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-
 sys.path.append(str(Path(__file__).resolve().parent.parent / "tests"))
 
+import numpy as np
 from fakes.bot_api import FakeBotApi
 from sqlalchemy import text
+from support import ktp_synth
 
 from bot.app import build_application
-from bot.turns import TurnRunner
-from flows.conversation import Conversation
+from bot.runtime import build_runner
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.settings import Settings
@@ -35,9 +33,7 @@ PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def _photo() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (320, 202), (120, 180, 220)).save(buffer, "JPEG")
-    return buffer.getvalue()
+    return ktp_synth.jpeg(ktp_synth.good_scene(np.random.default_rng(5)))
 
 
 def _nik(i: int) -> str:
@@ -94,9 +90,9 @@ class Simulated:
         await self._turn(lambda: self._press("s:education:SMA/SMK"), 1)
         await self._turn(lambda: self._press("s:employment_status:Korban PHK"), 1)
         await self._turn(
-            lambda: api.user_sends_photo(c, self.photo, width=320, height=202), 2)
+            lambda: api.user_sends_photo(c, self.photo, width=1280, height=960), 2)
         await self._turn(lambda: api.user_shares_contact(c, f"+62812{c:08d}"), 2)
-        await self._turn(lambda: self._press("s:summary:confirm"), 1)
+        await self._turn(lambda: self._press("s:summary:confirm"), 2)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -112,7 +108,7 @@ async def run_once(url: str, users: int) -> dict[str, float]:
     async with FakeBotApi() as api:
         settings = Settings(telegram_bot_token=api.token, telegram_api_base_url=api.api_base_url,
                             telegram_file_base_url=api.file_base_url)
-        runner = TurnRunner(Conversation(engine, channel="telegram"))
+        runner = build_runner(engine, channel="telegram", settings=settings)
         application = build_application(settings, runner)
         async with application:
             await application.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]

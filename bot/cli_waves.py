@@ -103,14 +103,17 @@ def wave_close(number: WaveNumber) -> None:
 @wave_app.command("announce")
 def wave_announce(number: WaveNumber) -> None:
     """Announces a drawn wave: queues one result message per applicant."""
+    from actions.result_delivery import hand_results_to_sender
     from actions.waves import WaveError, announce_wave
 
     try:
         with session_scope(_engine()) as session:
             queued = announce_wave(session=session, number=number)
+            hand_results_to_sender(session=session, wave_number=number, created_by="lottery")
     except WaveError as error:
         _fail(str(error))
-    console.print(f"Gelombang {number} diumumkan; {queued} pesan hasil diantrekan.")
+    console.print(f"Gelombang {number} diumumkan; {queued} pesan hasil diantrekan "
+                  "untuk pengirim siaran (`prakerja broadcast send`).")
 
 
 @wave_app.command("show")

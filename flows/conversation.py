@@ -13,6 +13,8 @@ from sqlmodel import Session
 from actions.outbox import delivery_status
 from actions.senders import EmailSender, OutboxEmailSender, OutboxSmsSender, SmsSender
 from actions.tickets import handoff_text
+from actions.waves import delete_wave_data
+from flows import wave_steps
 from flows.context import TurnContext
 from flows.definition import Flow, Step, load_flow
 from flows.messages import Button, Incoming, Reply, Turn
@@ -125,6 +127,9 @@ class Conversation:
             "ulang": self._ask_restart, "status": self._status, "hapusdata": self._ask_delete,
             "bantuan": self._help, "help": self._help,
             "berhenti": stop_announcements, "langganan": manage_subscription,
+            "tes": lambda c, _i: wave_steps.start_test(c),
+            "gabung": lambda c, _i: wave_steps.start_join(c),
+            "hasil": lambda c, _i: wave_steps.show_result(c),
         }
         handler = handlers.get(incoming.command)
         if handler is None:
@@ -180,8 +185,9 @@ class Conversation:
     def _status(self, ctx: TurnContext, _incoming: Incoming) -> None:
         checklist = checklist_text(self.flow, get_applicant(session=ctx.session,
                                                              chat_id=ctx.chat_id))
-        delivery = delivery_status(ctx.session, ctx.chat_id)
-        ctx.say(f"{checklist}\n\n{delivery}" if delivery else checklist)
+        parts = [checklist, delivery_status(ctx.session, ctx.chat_id),
+                 wave_steps.status_text(ctx)]
+        ctx.say("\n\n".join(part for part in parts if part))
 
     def _ask_delete(self, ctx: TurnContext, _incoming: Incoming) -> None:
         ctx.say(Reply(text("delete_confirm"), buttons=(buttons("delete_buttons"),)))
@@ -201,11 +207,14 @@ class Conversation:
             "restart:yes": self._restart, "restart:no": lambda c, _i: c.say(text("restart_kept")),
             "delete:yes": self._delete, "delete:no": lambda c, _i: c.say(text("delete_kept")),
             "handoff:open": self._handoff,
+            "menu:test": lambda c, _i: wave_steps.start_test(c),
             **subscription_button_actions(),
         }
         action = actions.get(value)
         if action is not None:
             action(ctx, incoming)
+        elif wave_steps.handle_button(ctx, value):
+            return
         elif not (self.free_text and self.free_text(ctx, incoming)):
             ctx.say(text("stale_button"))
 
@@ -239,6 +248,7 @@ class Conversation:
     def _delete(self, ctx: TurnContext, _incoming: Incoming) -> None:
         ctx.session.expunge_all()
         delete_personal_data(session=ctx.session, chat_id=ctx.chat_id)
+        delete_wave_data(session=ctx.session, chat_id=ctx.chat_id)
         ctx.erased = True
         ctx.say(Reply(text("delete_done"), remove_keyboard=True))
 

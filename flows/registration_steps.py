@@ -300,8 +300,8 @@ def handle_summary_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Inco
         ctx.state.flow = None
         ctx.state.step = None
         ctx.state.history = []
-        ctx.say(step.setting("done").strip())
         ctx.say(queued_text())
+        ctx.say(Reply(step.setting("done").strip(), buttons=(buttons("next_step_buttons"),)))
 
 
 HANDLERS = {
