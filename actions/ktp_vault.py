@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import delete
 from sqlmodel import Session
 
+from storage.crypto import data_keys
 from storage.models_outbox import KtpBlob
 from storage.settings import Settings
 
@@ -27,9 +26,7 @@ class KtpVault:
     @classmethod
     def from_settings(cls, settings: Settings) -> KtpVault:
         """Returns a vault keyed by DATA_ENCRYPTION_KEY (comma-separated) or the local key file."""
-        if settings.data_encryption_key:
-            return cls([k.strip() for k in settings.data_encryption_key.split(",") if k.strip()])
-        return cls([_local_key(Path(settings.data_key_file))])
+        return cls(data_keys(settings))
 
     def store(self, session: Session, *, key: str, chat_id: int | None, image: bytes,
               content_type: str = "image/jpeg") -> None:
@@ -53,21 +50,3 @@ class KtpVault:
     def discard(session: Session, key: str) -> None:
         """Deletes the image (the platform has it now; we keep no copy)."""
         session.execute(delete(KtpBlob).where(KtpBlob.idempotency_key == key))  # type: ignore[arg-type]
-
-
-def _local_key(path: Path) -> str:
-    """Returns the key in `path`, creating it (mode 0600) on first use for offline runs."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{path.name}.{os.getpid()}")
-        draft.write_text(Fernet.generate_key().decode())
-        draft.chmod(0o600)
-        try:
-            # link() is atomic and refuses to replace: concurrent first runs agree on one key.
-            os.link(draft, path)
-            logger.warning("DATA_ENCRYPTION_KEY not set: created a local key file at %s", path)
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    return path.read_text().strip()

@@ -3,32 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from sqlmodel import Session
 
 from actions.eligibility import EXCLUSION_SOURCES, reason_codes
 from actions.waves import latest_application
-from flows.texts import fill
+from flows.texts import TextBook
 from storage.models_waves import ApplicantResult
 
 RESULTS_FILE = Path(__file__).resolve().parents[1] / "flows" / "texts" / "results.yml"
 ResultState = Literal["none", "pending", "selected", "not_selected"]
 
 
-@cache
+_BOOK = TextBook(RESULTS_FILE)
+
+
 def _texts() -> dict[str, Any]:
-    with RESULTS_FILE.open(encoding="utf-8") as handle:
-        loaded: dict[str, Any] = yaml.safe_load(handle)
-    return loaded
+    return _BOOK.entries
 
 
 def result_text(key: str, **values: object) -> str:
     """Returns the results text `key`, stripped and filled with escaped values."""
-    return fill(str(_texts()[key]).strip(), **values)
+    return _BOOK.text(key, **values)
 
 
 def explain_reason(code: str) -> tuple[str, str]:

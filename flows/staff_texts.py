@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from flows.texts import fill
+from flows.texts import TextBook
 
 STAFF_TEXTS_FILE = Path(__file__).parent / "texts" / "staff.yml"
 
 
-@cache
+_BOOK = TextBook(STAFF_TEXTS_FILE)
+
+
 def _texts() -> dict[str, Any]:
-    with STAFF_TEXTS_FILE.open(encoding="utf-8") as handle:
-        loaded: dict[str, Any] = yaml.safe_load(handle)
-    return loaded
+    return _BOOK.entries
 
 
 def staff_text(key: str, **values: object) -> str:
     """Returns the staff text `key`, stripped and filled with escaped values."""
-    return fill(str(_texts()[key]).strip(), **values)
+    return _BOOK.text(key, **values)
 
 
 def staff_label(group: str, key: str) -> str:

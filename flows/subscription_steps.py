@@ -9,11 +9,8 @@ into the table of button values. Texts live in flows/announcements/_texts.yml.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from actions.subscriptions import (
     TOPICS,
@@ -25,23 +22,23 @@ from actions.subscriptions import (
 )
 from flows.context import TurnContext
 from flows.messages import Button, Incoming, Reply
-from flows.texts import fill
+from flows.texts import TextBook
 
 TEXTS_FILE = Path(__file__).parent / "announcements" / "_texts.yml"
 BUTTON_ON, BUTTON_OFF = "sub:on", "sub:off"
 WAVE_TOPIC = "gelombang_dibuka"
 
 
-@cache
+_BOOK = TextBook(TEXTS_FILE)
+
+
 def _texts() -> dict[str, Any]:
-    with TEXTS_FILE.open(encoding="utf-8") as handle:
-        loaded: dict[str, Any] = yaml.safe_load(handle)
-    return loaded
+    return _BOOK.entries
 
 
 def subscription_text(key: str, **values: object) -> str:
     """Returns the announcement/subscription text `key`, stripped and filled (HTML-escaped)."""
-    return fill(str(_texts()[key]).strip(), **values)
+    return _BOOK.text(key, **values)
 
 
 def topic_label(topic: str) -> str:

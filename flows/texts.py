@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from functools import cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +14,29 @@ from flows.messages import Button
 TEXTS_FILE = Path(__file__).parent / "texts" / "common.yml"
 
 
-@cache
+class TextBook:
+    """One YAML file of user-facing texts, read on first use."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @cached_property
+    def entries(self) -> dict[str, Any]:
+        """Returns the whole file as a mapping."""
+        with self.path.open(encoding="utf-8") as handle:
+            loaded: dict[str, Any] = yaml.safe_load(handle)
+        return loaded
+
+    def text(self, key: str, **values: object) -> str:
+        """Returns the text `key`, stripped and filled with HTML-escaped values."""
+        return fill(str(self.entries[key]).strip(), **values)
+
+
+COMMON = TextBook(TEXTS_FILE)
+
+
 def _texts() -> dict[str, Any]:
-    with TEXTS_FILE.open(encoding="utf-8") as handle:
-        loaded: dict[str, Any] = yaml.safe_load(handle)
-    return loaded
+    return COMMON.entries
 
 
 def raw_texts() -> dict[str, Any]:
@@ -33,7 +51,7 @@ def fill(template: str, **values: object) -> str:
 
 def text(key: str, **values: object) -> str:
     """Returns the shared text `key`, stripped and filled."""
-    return fill(str(_texts()[key]).strip(), **values)
+    return COMMON.text(key, **values)
 
 
 def buttons(key: str) -> tuple[Button, ...]:
