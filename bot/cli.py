@@ -26,7 +26,7 @@ def run(
     configure_logging(settings.log_level)
     if not settings.telegram_bot_token:
         typer.echo("TELEGRAM_BOT_TOKEN belum diisi: membuka obrolan konsol.")
-        chat()
+        chat(chat_id=1, staff=False)
         return
     if webhook or settings.webhook_url:
         from bot.webhook_server import serve
