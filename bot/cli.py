@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 
 import typer
 
@@ -74,53 +75,33 @@ def db_upgrade(revision: str = typer.Argument("heads")) -> None:
     typer.echo("Database up to date.")
 
 
-def _mount_optional() -> None:
-    # Feature sub-apps are mounted when present, so each feature owns its own CLI module.
-    try:
-        from bot.cli_ktp import ktp_app
-    except ImportError:
-        pass
-    else:
-        app.add_typer(ktp_app, name="ktp", help="KTP photo check")
-    try:
-        from bot.cli_nlu import nlu_app
-    except ImportError:
-        pass
-    else:
-        app.add_typer(nlu_app, name="nlu", help="Indonesian NLU: parse, train, eval")
-    try:
-        from bot.cli_waves import actions_app, lists_app, lottery_app, wave_app
-    except ImportError:
-        pass
-    else:
-        app.add_typer(wave_app, name="wave", help="Waves: create, open, close, announce, show")
-        app.add_typer(lottery_app, name="lottery", help="Random selection: run, verify")
-        app.add_typer(lists_app, name="lists", help="Agency NIK lists: import")
-        app.add_typer(actions_app, name="actions", help="rasa_sdk action server")
-    try:
-        from bot.cli_outbox import outbox_app, platform_app, worker_command
-    except ImportError:
-        pass
-    else:
-        app.command("worker")(worker_command)
-        app.add_typer(outbox_app, name="outbox", help="Outbox: list, retry, purge")
-        app.add_typer(platform_app, name="platform", help="Reference registration platform")
-    try:
-        from bot.cli_broadcast import broadcast_app
-    except ImportError:
-        pass
-    else:
-        app.add_typer(broadcast_app, name="broadcast", help="Announcements to subscribers")
-    try:
-        from bot.cli_staff import audit_app, staff_app
-    except ImportError:
-        pass
-    else:
-        app.add_typer(staff_app, name="staff", help="Call-center staff: add, remove, list")
-        app.add_typer(audit_app, name="audit", help="Audit log of staff lookups: export")
+# Each feature owns its CLI module: (module, attribute, command name, help; None = a command).
+FEATURE_COMMANDS = [
+    ("bot.cli_ktp", "ktp_app", "ktp", "KTP photo check"),
+    ("bot.cli_nlu", "nlu_app", "nlu", "Indonesian NLU: parse, train, eval"),
+    ("bot.cli_waves", "wave_app", "wave", "Waves: create, open, close, announce, show"),
+    ("bot.cli_waves", "lottery_app", "lottery", "Random selection: run, verify"),
+    ("bot.cli_waves", "lists_app", "lists", "Agency NIK lists: import"),
+    ("bot.cli_waves", "actions_app", "actions", "rasa_sdk action server"),
+    ("bot.cli_outbox", "worker_command", "worker", None),
+    ("bot.cli_outbox", "outbox_app", "outbox", "Outbox: list, retry, purge"),
+    ("bot.cli_outbox", "platform_app", "platform", "Reference registration platform"),
+    ("bot.cli_broadcast", "broadcast_app", "broadcast", "Announcements to subscribers"),
+    ("bot.cli_staff", "staff_app", "staff", "Call-center staff: add, remove, list"),
+    ("bot.cli_staff", "audit_app", "audit", "Audit log of staff lookups: export"),
+]
 
 
-_mount_optional()
+def _mount_features() -> None:
+    for module_name, attribute, name, help_text in FEATURE_COMMANDS:
+        target = getattr(importlib.import_module(module_name), attribute)
+        if help_text is None:
+            app.command(name)(target)
+        else:
+            app.add_typer(target, name=name, help=help_text)
+
+
+_mount_features()
 
 
 def main() -> None:

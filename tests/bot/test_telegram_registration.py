@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import pytest
 from fakes.bot_api import FakeBotApi
@@ -19,35 +17,11 @@ from support.applicant_data import (
     latest_code,
     photocopy_ktp_jpeg,
 )
-from support.telegram_user import TelegramUser, texts, track_processed_updates
-from telegram.ext import Application
+from support.telegram_bot import running_bot
+from support.telegram_user import TelegramUser, texts
 
-from bot.app import build_application
-from bot.runtime import build_runner, configure_logging
+from bot.runtime import configure_logging
 from storage.models import Applicant
-from storage.settings import Settings
-
-
-@asynccontextmanager
-async def running_bot(api: FakeBotApi, engine: Engine) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    """Starts the real Application with long polling against the fake server."""
-    settings = Settings(
-        telegram_bot_token=api.token,
-        telegram_api_base_url=api.api_base_url,
-        telegram_file_base_url=api.file_base_url,
-    )
-    runner = build_runner(engine, channel="telegram", settings=settings)
-    application = build_application(settings, runner)
-    track_processed_updates(application, api)
-    async with application:
-        await application.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
-        await application.start()
-        try:
-            yield application
-        finally:
-            await application.updater.stop()  # type: ignore[union-attr]
-            await application.stop()
-            runner.close()
 
 
 async def register_first_half(user: TelegramUser, engine: Engine) -> None:

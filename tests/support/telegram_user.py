@@ -65,16 +65,22 @@ class TelegramUser:
     async def replies(
         self, update: dict[str, Any] | None = None, timeout: float = 15.0  # noqa: ASYNC109
     ) -> list[SentMessage]:
-        """Waits until the update was fully handled (or, untracked, the bot went quiet)."""
+        """Waits for the answers to an update: until it was fully handled, when that is tracked
+        (handlers that stop propagation skip the tracker), else until the bot went quiet."""
         deadline = time.monotonic() + timeout
-        done = _PROCESSED.get(self.api)
-        while len(self.api.sent_messages(self.chat_id)) <= self.seen or (
-            update is not None and done is not None and update["update_id"] not in done
-        ):
+        while len(self.api.sent_messages(self.chat_id)) <= self.seen:
             if time.monotonic() > deadline:
                 raise AssertionError(f"no reply in chat {self.chat_id} within {timeout}s")
             await asyncio.sleep(0.01)
-        await self.api.wait_until_idle(quiet_for=0.05, timeout=timeout)
+        done = _PROCESSED.get(self.api)
+        tracked = update is not None and done is not None
+        quiet_for = 0.3
+        for _ in range(int(quiet_for / 0.01)):
+            if tracked and update is not None and done is not None and update["update_id"] in done:
+                quiet_for = 0.05
+                break
+            await asyncio.sleep(0.01)
+        await self.api.wait_until_idle(quiet_for=quiet_for, timeout=timeout)
         messages = self.api.sent_messages(self.chat_id)
         new, self.seen = messages[self.seen :], len(messages)
         return new

@@ -3,51 +3,24 @@ canned reply, pushed troubleshooting flow, close, rating; and applicants trying 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fakes.bot_api import FakeBotApi
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from support.telegram_bot import running_bot
 from support.telegram_user import TelegramUser, texts
-from telegram.ext import Application
 
 from actions.tickets import get_ticket
-from bot.app import build_application
-from bot.runtime import build_runner
-from bot.staff_handlers import register_staff_handlers
 from storage.models_staff import AuditLog, TicketEvent
-from storage.settings import Settings
 
 STAFF, OTHER_STAFF, APPLICANT, SECOND, NOSY = 9001, 9002, 3001, 3002, 3003
-
-
-@asynccontextmanager
-async def running_bot(api: FakeBotApi, engine: Engine) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    """Starts the real Application (with the staff handlers) polling the fake server."""
-    settings = Settings(
-        telegram_bot_token=api.token, telegram_api_base_url=api.api_base_url,
-        telegram_file_base_url=api.file_base_url, staff_telegram_ids=f"{STAFF},{OTHER_STAFF}",
-    )
-    runner = build_runner(engine, channel="telegram", settings=settings)
-    application = build_application(settings, runner)
-    register_staff_handlers(application, settings=settings)
-    async with application:
-        await application.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
-        await application.start()
-        try:
-            yield application
-        finally:
-            await application.updater.stop()  # type: ignore[union-attr]
-            await application.stop()
-            runner.close()
+STAFF_IDS = f"{STAFF},{OTHER_STAFF}"
 
 
 async def test_handoff_round_trip(fake_bot_api: FakeBotApi, sqlite_engine: Engine) -> None:
     api = fake_bot_api
     applicant, second = TelegramUser(api, APPLICANT), TelegramUser(api, SECOND, "Budi")
     staff, other = TelegramUser(api, STAFF, "Rina"), TelegramUser(api, OTHER_STAFF, "Dedi")
-    async with running_bot(api, sqlite_engine):
+    async with running_bot(api, sqlite_engine, staff_telegram_ids=STAFF_IDS):
         welcome = await applicant.says("/start")
         api.user_presses_button(APPLICANT, "handoff:open", message_id=welcome[0].message_id)
         assert "tiket #1" in texts(await applicant.replies())
@@ -94,7 +67,7 @@ async def test_applicant_gets_no_staff_features(
     fake_bot_api: FakeBotApi, sqlite_engine: Engine
 ) -> None:
     nosy, staff = TelegramUser(fake_bot_api, NOSY), TelegramUser(fake_bot_api, STAFF)
-    async with running_bot(fake_bot_api, sqlite_engine):
+    async with running_bot(fake_bot_api, sqlite_engine, staff_telegram_ids=STAFF_IDS):
         await nosy.says("/petugas")
         for command in ("/antrian", "/ambil 1", "/cari 3273014508900001", "/alur ktp_gagal",
                         "/kirim salam", "/selesai"):
@@ -110,7 +83,7 @@ async def test_applicant_gets_no_staff_features(
 
 async def test_staff_lookup_is_audited(fake_bot_api: FakeBotApi, sqlite_engine: Engine) -> None:
     staff = TelegramUser(fake_bot_api, STAFF)
-    async with running_bot(fake_bot_api, sqlite_engine):
+    async with running_bot(fake_bot_api, sqlite_engine, staff_telegram_ids=STAFF_IDS):
         assert "Tidak ada pemohon" in texts(await staff.says("/cari 3273014508900001"))
     with Session(sqlite_engine) as session:
         audit = session.exec(select(AuditLog)).one()
