@@ -140,8 +140,11 @@ def show_result(ctx: TurnContext) -> None:
 
 
 def status_text(ctx: TurnContext) -> str:
-    """Returns the test and wave lines to append to /status."""
-    return "\n".join(status_lines(ctx.session, ctx.applicant, ctx.chat_id))
+    """Returns the test and wave lines to append to /status (once the account is complete)."""
+    if ctx.applicant.registration_completed_at is None:
+        return ""  # the registration checklist above already says what comes next
+    # The first line repeats the account state that the checklist shows in detail.
+    return "\n".join(status_lines(ctx.session, ctx.applicant, ctx.chat_id)[1:])
 
 
 def handle_button(ctx: TurnContext, value: str) -> bool:

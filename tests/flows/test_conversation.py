@@ -300,6 +300,8 @@ def test_confirmed_registration_is_queued_with_the_encrypted_ktp(
     assert [b.idempotency_key for b in blobs] == [rows[0].idempotency_key]
     status = said(text(conversation, "/status"))
     assert "✅ Data dikonfirmasi" in status and "sedang dikirim" in status
+    assert "/tes" in status  # the next steps after the account: the basic test, then a wave
+    assert status.count("Pendaftaran akun") == 1  # said once, by the checklist
     press(conversation, "delete:yes")
     with Session(engine) as session:
         assert session.exec(select(KtpBlob)).all() == []
