@@ -72,3 +72,28 @@ class PersonalDataCipher:
 def personal_data_cipher() -> PersonalDataCipher:
     """Returns the process-wide cipher built from the settings."""
     return PersonalDataCipher(data_keys(get_settings()))
+
+
+SEALED_SUFFIX = "_sealed"
+
+
+def seal_fields(values: dict[str, object], names: tuple[str, ...]) -> dict[str, object]:
+    """Returns a copy with the named fields encrypted (kept as `<name>_sealed`)."""
+    cipher = personal_data_cipher()
+    sealed = {k: v for k, v in values.items() if k not in names}
+    for name in names:
+        if values.get(name) is not None:
+            sealed[name + SEALED_SUFFIX] = cipher.encrypt(str(values[name]))
+    return sealed
+
+
+def open_fields(values: dict[str, object]) -> dict[str, object]:
+    """Returns a copy with every `<name>_sealed` field decrypted back to `<name>`."""
+    cipher = personal_data_cipher()
+    opened: dict[str, object] = {}
+    for key, value in values.items():
+        if key.endswith(SEALED_SUFFIX):
+            opened[key.removesuffix(SEALED_SUFFIX)] = cipher.decrypt(str(value))
+        else:
+            opened[key] = value
+    return opened

@@ -19,6 +19,7 @@ from actions.destinations.base import (
     outcome_of_response,
 )
 from actions.destinations.local import JsonlSink
+from storage.crypto import open_fields
 
 REGISTRATIONS_PATH = "/v1/registrations"
 
@@ -35,8 +36,8 @@ class PlatformApi:
         """Submits the registration with the row's Idempotency-Key; maps the answer."""
         if message.payload.get("attachment") and message.attachment is None:
             return Failed(error="KTP image missing from vault", permanent=True)
-        files = {"registration": (None, json.dumps(message.payload["registration"]),
-                                  "application/json")}
+        registration = open_fields(message.payload["registration"])
+        files = {"registration": (None, json.dumps(registration), "application/json")}
         if message.attachment is not None:
             files["ktp_image"] = ("ktp.jpg", message.attachment,  # type: ignore[assignment]
                                   message.attachment_type or "image/jpeg")

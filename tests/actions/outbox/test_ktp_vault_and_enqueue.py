@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from actions.ktp_vault import KtpVault
 from actions.outbox import delivery_status, enqueue_registration_submission, queued_text
+from storage.crypto import open_fields
 from storage.db import session_scope
 from storage.models import Outbox
 from storage.models_outbox import KtpBlob
@@ -29,6 +30,8 @@ def test_image_is_encrypted_at_rest_and_round_trips(engine, vault, helpers) -> N
     assert loaded == (IMAGE, "image/jpeg")
     assert row.payload["attachment"] == "ktp"
     assert row.payload["registration"]["birth_date"] == "1990-08-05"
+    assert "nik" not in row.payload["registration"]  # sealed while it waits in the outbox
+    assert open_fields(row.payload["registration"])["nik"] == helpers.applicant(1).nik
 
 
 def test_rotated_key_still_opens_old_blobs_and_wrong_key_does_not(sqlite_engine, helpers):
