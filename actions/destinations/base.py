@@ -107,3 +107,16 @@ def _small_json(response: httpx.Response) -> dict[str, Any]:
 def auth_headers(token: str | None) -> dict[str, str]:
     """Returns a bearer Authorization header when a token is configured."""
     return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+async def post_idempotent(
+    client: httpx.AsyncClient, url: str, *, headers: dict[str, str], message: Message,
+    **body: Any,
+) -> Outcome:
+    """POSTs with the row's Idempotency-Key (json= or files=) and maps the answer to an Outcome."""
+    headers = {**headers, IDEMPOTENCY_HEADER: message.idempotency_key}
+    try:
+        response = await client.post(url, headers=headers, **body)
+    except httpx.HTTPError as exc:
+        return outcome_of_exception(exc)
+    return outcome_of_response(response)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import httpx
 
 from actions.destinations.base import (
-    IDEMPOTENCY_HEADER,
     Message,
     Outcome,
     auth_headers,
-    outcome_of_exception,
-    outcome_of_response,
+    post_idempotent,
 )
 
 
@@ -29,9 +27,5 @@ class HttpEmailApi:
             "subject": message.payload.get("subject", ""),
             "text": message.payload.get("body", ""),
         }
-        headers = {**self.headers, IDEMPOTENCY_HEADER: message.idempotency_key}
-        try:
-            response = await self.client.post(self.url, json=body, headers=headers)
-        except httpx.HTTPError as exc:
-            return outcome_of_exception(exc)
-        return outcome_of_response(response)
+        return await post_idempotent(self.client, self.url, headers=self.headers,
+                                     message=message, json=body)

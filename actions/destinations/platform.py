@@ -9,14 +9,12 @@ from pathlib import Path
 import httpx
 
 from actions.destinations.base import (
-    IDEMPOTENCY_HEADER,
     Delivered,
     Failed,
     Message,
     Outcome,
     auth_headers,
-    outcome_of_exception,
-    outcome_of_response,
+    post_idempotent,
 )
 from actions.destinations.local import JsonlSink
 from storage.crypto import open_fields
@@ -41,12 +39,8 @@ class PlatformApi:
         if message.attachment is not None:
             files["ktp_image"] = ("ktp.jpg", message.attachment,  # type: ignore[assignment]
                                   message.attachment_type or "image/jpeg")
-        headers = {**self.headers, IDEMPOTENCY_HEADER: message.idempotency_key}
-        try:
-            response = await self.client.post(self.url, files=files, headers=headers)
-        except httpx.HTTPError as exc:
-            return outcome_of_exception(exc)
-        return outcome_of_response(response)
+        return await post_idempotent(self.client, self.url, headers=self.headers,
+                                     message=message, files=files)
 
 
 class LocalPlatform:
