@@ -6,6 +6,7 @@ from telegram import BotCommand, Update
 from telegram.ext import Application, TypeHandler
 
 from bot.broadcast_commands import parse_pmo_ids, register_broadcast_handlers
+from bot.dashboard.telegram_command import register_dashboard_handler
 from bot.handlers import RUNNER_KEY, on_error, on_update
 from bot.outbox_task import OutboxWorkerTask
 from bot.staff_handlers import register_staff_handlers
@@ -50,6 +51,7 @@ def build_application(
     register_broadcast_handlers(application, engine=runner.conversation.engine,
                                 pmo_ids=parse_pmo_ids(settings.pmo_telegram_ids))
     register_staff_handlers(application, settings=settings)
+    register_dashboard_handler(application, settings=settings)
     application.add_handler(TypeHandler(Update, on_update))
     application.add_error_handler(on_error)
     return application

@@ -21,6 +21,7 @@ def run(
 ) -> None:
     """Runs the Telegram bot (long polling or webhook); without a token, opens the console chat."""
     from bot.app import build_application, run_polling
+    from bot.dashboard.server import start_beside_bot
     from bot.runtime import build_runner, configure_logging, prepare_database
 
     settings = get_settings()
@@ -29,17 +30,22 @@ def run(
         typer.echo("TELEGRAM_BOT_TOKEN belum diisi: membuka obrolan konsol.")
         chat(chat_id=1, staff=False)
         return
-    if webhook or settings.webhook_url:
-        from bot.webhook_server import serve
-
-        serve(settings, workers or settings.webhook_workers)
-        return
     engine = prepare_database(settings)
-    runner = build_runner(engine, channel="telegram")
+    dashboard = start_beside_bot(engine, settings)
     try:
-        run_polling(build_application(settings, runner), settings)
+        if webhook or settings.webhook_url:
+            from bot.webhook_server import serve
+
+            serve(settings, workers or settings.webhook_workers)
+            return
+        runner = build_runner(engine, channel="telegram")
+        try:
+            run_polling(build_application(settings, runner), settings)
+        finally:
+            runner.close()
     finally:
-        runner.close()
+        if dashboard is not None:
+            dashboard.stop()
 
 
 @app.command()
@@ -89,6 +95,7 @@ FEATURE_COMMANDS = [
     ("bot.cli_broadcast", "broadcast_app", "broadcast", "Announcements to subscribers"),
     ("bot.cli_staff", "staff_app", "staff", "Call-center staff: add, remove, list"),
     ("bot.cli_staff", "audit_app", "audit", "Audit log of staff lookups: export"),
+    ("bot.cli_dashboard", "dashboard_app", "dashboard", "PMO dashboard: login link, serve"),
 ]
 
 

@@ -8,6 +8,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
+from actions.analytics import TALLY, observe_latency
 from actions.ktp import KtpReport, Source, check_ktp
 from flows.conversation import Conversation
 from flows.messages import Incoming, Turn
@@ -57,12 +58,16 @@ class TurnRunner:
 
     async def run(self, chat_id: int, incoming: Incoming, *, update_id: int | None = None) -> Turn:
         """Processes one event and returns what the channel must do."""
-        loop = asyncio.get_running_loop()
+        loop, started = asyncio.get_running_loop(), time.perf_counter()
         if incoming.kind == "text" and self.nlu is not None:
             incoming = await self._understood(chat_id, incoming)
-        return await loop.run_in_executor(
+        turn = await loop.run_in_executor(
             self._pool, lambda: self.conversation.handle(chat_id, incoming, update_id=update_id)
         )
+        observe_latency(time.perf_counter() - started)
+        if TALLY.due():  # the dashboard's rollups, written every few seconds, off the loop
+            loop.run_in_executor(self._pool, TALLY.flush, self.conversation.engine)
+        return turn
 
     async def _understood(self, chat_id: int, incoming: Incoming) -> Incoming:
         assert self.nlu is not None
@@ -92,6 +97,7 @@ class TurnRunner:
         )
 
     def close(self) -> None:
-        """Waits for running turns and stops the pools."""
+        """Waits for running turns, writes the last counts and stops the pools."""
+        self._pool.submit(TALLY.flush, self.conversation.engine)
         self._pool.shutdown(wait=True)
         self._photo_pool.shutdown(wait=True)

@@ -7,6 +7,7 @@ import html
 from collections.abc import Callable
 from functools import cache
 
+from actions.analytics import note_fallback
 from actions.tickets import handoff_text
 from flows.context import TurnContext
 from flows.definition import load_flow
@@ -83,6 +84,7 @@ class FaqResponder:
             _check_quoted_nik(ctx, result)
 
     def _clarify(self, ctx: TurnContext, result: ParseResult) -> None:
+        note_fallback(result.intent)
         faq = load_faq()
         choices = [c for c in fallback_choices(result, k=3) if c.name in faq]
         rows = tuple((Button(faq[c.name].label, f"faq:{c.name}"),) for c in choices)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from actions.analytics import note_ktp_refusal, note_refusal
 from actions.ktp import KtpReport
 from actions.ktp_pending import keep_accepted_ktp, take_accepted_ktp
 from actions.outbox import enqueue_registration_submission, queued_text
@@ -104,6 +105,7 @@ def handle_text_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomin
     validator = FIELD_VALIDATORS[step.validate or step.id]
     problem = validator(ctx, incoming.text, step.id)
     if problem is not None:
+        note_refusal(ctx.state, step.id, problem.message)
         ctx.say(problem.message)
         return
     if step.after == "send_email_code":
@@ -160,6 +162,7 @@ def handle_code_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomin
         return
     typed = validate_otp(incoming.text)
     if isinstance(typed, Invalid):
+        note_refusal(ctx.state, step.id, typed.message)
         ctx.say(typed.message)
         return
     outcome = check_code(ctx.session, chat_id=ctx.chat_id, purpose=step.purpose or "",
@@ -168,7 +171,8 @@ def handle_code_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomin
         _mark_verified(ctx, step.purpose or "")
         advance(ctx, flow, step)
         return
-    ctx.say(_code_problem(ctx, step, outcome))
+    note_refusal(ctx.state, step.id, message := _code_problem(ctx, step, outcome))
+    ctx.say(message)
 
 
 def _mark_verified(ctx: TurnContext, purpose: str) -> None:
@@ -241,6 +245,7 @@ def handle_photo_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomi
 
 
 def _refuse_photo(ctx: TurnContext, report: KtpReport) -> None:
+    note_ktp_refusal(ctx.state, (problem.code for problem in report.problems))
     tries = int(ctx.state.data.get("ktp_tries", 0)) + 1
     ctx.state.data = {**ctx.state.data, "ktp_tries": tries}
     problems = "\n".join(f"• {problem.message}" for problem in report.problems)
@@ -263,6 +268,7 @@ def handle_phone_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomi
     else:
         result = validate_phone(incoming.text)
     if isinstance(result, Invalid):
+        note_refusal(ctx.state, step.id, result.message)
         ctx.say(result.message)
         return
     ctx.applicant.phone = result.value

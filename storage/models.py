@@ -44,6 +44,8 @@ class Applicant(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=20, index=True)
     phone_verified_via: str | None = Field(default=None, max_length=16)
     registration_completed_at: datetime | None = None
+    # Province + regency digits of the NIK, for counts per region (the NIK itself is encrypted).
+    region_code: str | None = Field(default=None, max_length=4, index=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -54,6 +56,7 @@ def _index_nik(_mapper: object, _connection: object, applicant: Applicant) -> No
     # Kept in step with the NIK on every write, so lookups by NIK never miss.
     nik = applicant.nik
     applicant.nik_index = personal_data_cipher().blind_index(nik) if nik else None
+    applicant.region_code = nik[:4] if nik else None
 
 
 class ConversationState(SQLModel, table=True):
@@ -64,6 +67,8 @@ class ConversationState(SQLModel, table=True):
     step: str | None = Field(default=None, max_length=40)
     history: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # "step:message_key" of the last refusal shown, so the dashboard sees where people give up.
+    last_problem: str | None = Field(default=None, max_length=80)
     updated_at: datetime = Field(default_factory=utcnow)
 
 

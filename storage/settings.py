@@ -59,6 +59,14 @@ class Settings(BaseSettings):
     outbox_concurrency: int = 16
     outbox_poll_seconds: float = 1.0
     staff_telegram_ids: str = ""
+    dashboard_enabled: bool = True
+    dashboard_host: str = "127.0.0.1"
+    dashboard_port: int = 8090
+    dashboard_public_url: str | None = None
+    dashboard_secret: str | None = None
+    dashboard_key_file: str = ".cache/dashboard.key"
+    dashboard_refresh_seconds: float = 60.0
+    dashboard_give_up_minutes: int = 60
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 from storage import (
     models,
     models_broadcast,
+    models_events,
     models_inbox,
     models_outbox,
     models_staff,
@@ -16,7 +17,8 @@ from storage import (
 )
 
 # Importing the model modules registers their tables on SQLModel.metadata.
-REGISTERED = (models, models_broadcast, models_inbox, models_outbox, models_staff, models_waves)
+REGISTERED = (models, models_broadcast, models_events, models_inbox, models_outbox, models_staff,
+              models_waves)
 
 target_metadata = SQLModel.metadata
 

@@ -1,0 +1,44 @@
+"""Tables of the PMO dashboard: per-minute rollups of turn events, and used login links.
+
+Nothing here names a person: rollups are counts per minute, metric and label (a KTP problem
+code, an intent, a latency bucket), and a used login link keeps only its nonce.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from storage.models import Applicant, utcnow
+
+# Metric names of the rollup, declared once.
+LATENCY = "latency_ms"
+KTP_REFUSAL = "ktp_refusal"
+NLU_FALLBACK = "nlu_fallback"
+VALIDATOR_REFUSAL = "validator_refusal"
+
+
+class AnalyticsMinute(SQLModel, table=True):
+    """How often something happened in one minute (count, and the sum of its values)."""
+
+    minute: datetime = Field(primary_key=True)
+    metric: str = Field(primary_key=True, max_length=24)
+    label: str = Field(primary_key=True, max_length=60)
+    count: int = 0
+    total: float = 0.0
+
+
+class DashboardLoginUse(SQLModel, table=True):
+    """A dashboard login link already used; the primary key makes the second use fail."""
+
+    nonce: str = Field(primary_key=True, max_length=32)
+    used_at: datetime = Field(default_factory=utcnow)
+
+
+# Sign-ups per minute read a time range of the applicants; without this it is a full scan.
+APPLICANT_CREATED_INDEX = Index(
+    "ix_applicant_created_at",
+    Applicant.__table__.c.created_at,  # type: ignore[attr-defined]
+)
