@@ -8,6 +8,7 @@ and a crash loses at most those seconds of counts (never a person's data; none i
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 import threading
 import time
@@ -22,6 +23,8 @@ from flows.texts import raw_texts
 from flows.validators.messages import load_messages
 from storage.models import ConversationState
 from storage.models_events import KTP_REFUSAL, LATENCY, NLU_FALLBACK, VALIDATOR_REFUSAL
+
+logger = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 10.0
 # Upper bounds (ms) of the latency histogram; p50/p99 are read off these buckets.
@@ -61,6 +64,18 @@ class Tally:
     def due(self) -> bool:
         """Tells whether counts are waiting and the last flush is FLUSH_SECONDS old."""
         return bool(self._counts) and time.monotonic() - self._last_flush >= self.flush_seconds
+
+    def clear(self) -> None:
+        """Drops the counts not yet written (a test starting from a known zero)."""
+        with self._lock:
+            self._counts = {}
+
+    def flush_quietly(self, engine: Engine) -> None:
+        """Flushes, logging instead of raising: counting must never break a turn."""
+        try:
+            self.flush(engine)
+        except Exception as error:
+            logger.warning("analytics flush failed: %s", type(error).__name__)
 
     def flush(self, engine: Engine) -> int:
         """Writes the waiting counts in one transaction and returns how many rows it upserted."""

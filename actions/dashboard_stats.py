@@ -80,11 +80,11 @@ class FunnelCohort:
         self.counts = [a + int(b or 0) for a, b in zip(self.counts, values, strict=True)]
 
     def rows(self) -> list[Row]:
-        """Returns (step, count, drop-off from the previous step, % of started), suppressed."""
+        """Returns (step, people, drop-off from the step before, % of started), suppressed."""
         rows: list[Row] = []
         for index, step in enumerate(FUNNEL_STEPS):
             count = suppress(self.counts[index])
-            drop = None
+            drop: int | str | None = "" if index == 0 else None
             if index and count is not None and rows[-1][1] is not None:
                 drop = suppress(self.counts[index - 1] - self.counts[index])
             share = _share(count, self.counts[0])
@@ -145,12 +145,13 @@ def funnel_cohorts(session: Session) -> list[FunnelCohort]:
         at = as_datetime(minute)
         wave = next((str(n) for n, closes in waves if at < as_datetime(closes)), None)
         (cohorts[wave] if wave else later).add(values)
-    return [overall, *cohorts.values(), *([later] if later.counts[0] else [])]
+    # Without waves the "after the last wave" cohort would only repeat the overall one.
+    tail = [later] if waves and later.counts[0] else []
+    return [overall, *cohorts.values(), *tail]
 
 
 def give_ups(session: Session, *, idle: timedelta, now: datetime | None = None) -> list[Row]:
-    """Returns (step, last validator message key, people) of unfinished registrations idle
-    for `idle`, biggest first; the message counts only when it was shown at that step."""
+    """Returns (step, last validator message key shown there, people) of idle registrations."""
     s, a = _table(ConversationState), _table(Applicant)
     before = (now or utcnow()) - idle
     query = (
@@ -265,8 +266,7 @@ def nlu_fallbacks(session: Session, *, since: datetime) -> list[Row]:
 
 
 def handoffs(session: Session, *, now: datetime | None = None) -> list[Row]:
-    """Returns (status, tickets, median wait s, longest wait s) of open and taken tickets;
-    wait is until now for open tickets and until taken for taken ones."""
+    """Returns (status, tickets, median and longest wait s) of open and taken tickets."""
     now = (now or utcnow()).replace(tzinfo=None)
     query = select(HANDOFF.c.status, HANDOFF.c.created_at, HANDOFF.c.taken_at).where(
         HANDOFF.c.status.in_(("open", "taken")))
@@ -320,8 +320,7 @@ def breakers(session: Session) -> list[Row]:
 
 
 def broadcasts(session: Session, *, limit: int = 10, now: datetime | None = None) -> list[Row]:
-    """Returns (id, template, status, total, sent, failed, waiting, held after 429, sent/s,
-    ETA s) of the newest broadcasts; the rate is the average since the broadcast started."""
+    """Returns progress, average sent/s since the start and ETA of the newest broadcasts."""
     b, r = _table(Broadcast), _table(BroadcastRecipient)
     now = (now or utcnow()).replace(tzinfo=None)
     newest = session.execute(select(b).order_by(b.c.id.desc()).limit(limit)).all()
@@ -350,8 +349,7 @@ def _recipient_counts(session: Session, r: Any, broadcast_id: int) -> Counter[st
 
 
 def lotteries(session: Session) -> list[Row]:
-    """Returns (wave, status, quota, applications, selected, seed commitment, draw digest,
-    inputs digest) per wave; digests are empty until the draw ran."""
+    """Returns status, counts and the published digests of each wave's lottery."""
     w, run, apps = _table(Wave), _table(LotteryRun), _table(WaveApplication)
     joined = (select(apps.c.wave_id, func.count(distinct(apps.c.id)).label("n"))
               .group_by(apps.c.wave_id).subquery())

@@ -66,7 +66,7 @@ class TurnRunner:
         )
         observe_latency(time.perf_counter() - started)
         if TALLY.due():  # the dashboard's rollups, written every few seconds, off the loop
-            loop.run_in_executor(self._pool, TALLY.flush, self.conversation.engine)
+            loop.run_in_executor(self._pool, TALLY.flush_quietly, self.conversation.engine)
         return turn
 
     async def _understood(self, chat_id: int, incoming: Incoming) -> Incoming:
@@ -98,6 +98,6 @@ class TurnRunner:
 
     def close(self) -> None:
         """Waits for running turns, writes the last counts and stops the pools."""
-        self._pool.submit(TALLY.flush, self.conversation.engine)
+        self._pool.submit(TALLY.flush_quietly, self.conversation.engine)
         self._pool.shutdown(wait=True)
         self._photo_pool.shutdown(wait=True)

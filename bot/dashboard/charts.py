@@ -52,6 +52,9 @@ def line_chart(series: dict[str, Sequence[Point]], *, title: str) -> Markup:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
         parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" '
                      'stroke-width="2"/>')
+        if len(xy) <= 60:  # dots keep short series (one minute, a gap) visible
+            parts.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>'
+                         for x, y in xy)
         parts.append(f'<text x="{PAD + 8 + index * 140}" y="16" fill="{colour}">'
                      f"■ {escape(name)}</text>")
     parts.append(_labels(start, span, top))
