@@ -33,7 +33,7 @@ from bot.dashboard.auth import (
     redeem_link_token,
     session_user,
 )
-from bot.dashboard.pages import PAGES, Page, PageBook, Table, labels
+from bot.dashboard.pages import PAGES, TABLE_PAGES, Page, PageBook, Table, labels
 from storage.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -116,11 +116,8 @@ class Dashboard:
                                  headers=headers))
 
     def _find_table(self, slug: str) -> Table | None:
-        for page_slug in PAGES:
-            found = self.book.page(page_slug).table(slug)
-            if found is not None:
-                return found
-        return None
+        page = TABLE_PAGES.get(slug.split(".")[0])
+        return self.book.page(page).table(slug) if page else None
 
     def _check(self, request: Request) -> Refusal | None:
         user = session_user(self.signer, request.cookies.get(COOKIE_NAME), pmo_ids=self.pmo_ids)
@@ -174,6 +171,8 @@ async def _refresh_forever(book: PageBook, seconds: float) -> None:
     if seconds <= 0:
         return
     while True:
+        if book.fresh(seconds):  # built just before serving: wait a round first
+            await asyncio.sleep(seconds)
         try:
             took = await asyncio.to_thread(book.refresh_all)
             logger.info("dashboard pages refreshed in %s", took)

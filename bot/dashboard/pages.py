@@ -33,6 +33,14 @@ WINDOW = timedelta(hours=3)
 DAY = timedelta(hours=24)
 HEAVY_PAGES = ("funnel", "regions")
 PAGES = ("funnel", "time", "regions", "ops")
+# Which page holds each table (by the slug before any "."), so an export builds only that page.
+TABLE_PAGES = {
+    "funnel": "funnel", "give_ups": "funnel", "signups": "time", "latency": "time",
+    "ktp_refusals": "time", "nlu_fallbacks": "time", "validator_refusals": "time",
+    "handoffs": "time", "handoffs_opened": "time", "provinces": "regions",
+    "regencies": "regions", "outbox": "ops", "breakers": "ops", "broadcasts": "ops",
+    "lotteries": "ops",
+}
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -55,19 +63,22 @@ class Table:
     people: frozenset[int] = frozenset()
     chart: Markup | None = None
 
-    def cell(self, index: int, value: Any) -> str:
-        """Returns a value as shown on the page and in the CSV."""
+    def cell(self, index: int, value: Any, *, grouped: bool = False) -> str:
+        """Returns a value as shown in the CSV (or, grouped by thousands, on the page)."""
         if value is None:
             return str(labels()["suppressed" if index in self.people else "missing"])
         if isinstance(value, bool):
             return "ya" if value else "tidak"
         if isinstance(value, datetime):
             return value.strftime("%Y-%m-%d %H:%M")
+        if grouped and isinstance(value, int) and abs(value) >= 10_000:
+            return f"{value:,}".replace(",", ".")  # Indonesian thousands separator
         return str(value)
 
-    def shown_rows(self) -> list[list[str]]:
+    def shown_rows(self, *, grouped: bool = False) -> list[list[str]]:
         """Returns every row formatted cell by cell."""
-        return [[self.cell(i, v) for i, v in enumerate(row)] for row in self.rows]
+        return [[self.cell(i, v, grouped=grouped) for i, v in enumerate(row)]
+                for row in self.rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +172,9 @@ def regions_page(session: Session) -> tuple[Table, ...]:
     """Returns counts per province (with chart) and per regency."""
     rows = stats.regions(session)
     provinces = stats.provinces(rows)
-    chart = bar_chart([(r[1], r[2]) for r in provinces], title=labels()["charts"]["provinces"])
+    biggest_first = sorted(provinces, key=lambda r: -(r[2] or 0))
+    chart = bar_chart([(r[1], r[2]) for r in biggest_first],
+                      title=labels()["charts"]["provinces"])
     return (_table("provinces", provinces, people=(2, 3), chart=chart),
             _table("regencies", stats.regencies(rows), people=(3, 4)))
 
@@ -200,6 +213,14 @@ class PageBook:
         with self._lock:
             self._heavy[slug] = page
         return page
+
+    def fresh(self, seconds: float) -> bool:
+        """Tells whether every heavy page was built less than `seconds` ago."""
+        now = self.clock()
+        with self._lock:
+            pages = [self._heavy.get(slug) for slug in HEAVY_PAGES]
+        return all(p is not None and (now - p.computed_at).total_seconds() < seconds
+                   for p in pages)
 
     def refresh_all(self) -> dict[str, float]:
         """Rebuilds every heavy page; returns the seconds each took."""
