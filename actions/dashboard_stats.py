@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, select
+from sqlalchemy import ColumnElement, Select, case, distinct, func, select
 from sqlmodel import Session
 
 from actions.analytics import LATENCY_BUCKETS_MS, OVERFLOW_BUCKET
@@ -338,13 +338,14 @@ def broadcasts(session: Session, *, limit: int = 10, now: datetime | None = None
 
 
 def _recipient_counts(session: Session, r: Any, broadcast_id: int) -> Counter[str]:
-    held = func.sum(case((and_(r.c.status == PENDING, r.c.error == "429"), 1), else_=0))
-    query = (select(r.c.status, func.count(), held).where(r.c.broadcast_id == broadcast_id)
+    # Status counts come off the (broadcast_id, status, id) index alone; only the waiting rows
+    # are read to find those held back by a 429.
+    query = (select(r.c.status, func.count()).where(r.c.broadcast_id == broadcast_id)
              .group_by(r.c.status))
-    counts: Counter[str] = Counter()
-    for status, count, held_429 in session.execute(query):
-        counts[status] += count
-        counts["held_429"] += int(held_429 or 0)
+    counts: Counter[str] = Counter(dict(session.execute(query).tuples().all()))
+    held = select(func.count()).where(r.c.broadcast_id == broadcast_id,
+                                      r.c.status == PENDING, r.c.error == "429")
+    counts["held_429"] = int(session.execute(held).scalar_one())
     return counts
 
 
@@ -361,6 +362,8 @@ def lotteries(session: Session) -> list[Row]:
                      .outerjoin(joined, joined.c.wave_id == w.c.id))
         .order_by(w.c.number)
     )
-    return [(n, st, q, suppress(a), suppress(s), sc or "", dd or "", idg or "")
+    # A wave not drawn yet has no selected count: "" rather than a suppressed None.
+    return [(n, st, q, suppress(a), "" if s is None else suppress(s), sc or "", dd or "",
+             idg or "")
             for n, st, q, a, s, sc, dd, idg in session.execute(query)]
 

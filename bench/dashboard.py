@@ -139,9 +139,9 @@ SEED_SQL = [
                now() - interval '30 minutes')""",
     """INSERT INTO broadcastrecipient (broadcast_id, chat_id, status, attempts, error, sent_at)
        SELECT (SELECT max(id) FROM broadcast), chat_id,
-              CASE WHEN chat_id % 10 < 7 THEN 'sent' ELSE 'pending' END, 1,
-              CASE WHEN chat_id % 100 = 99 THEN '429' END,
-              CASE WHEN chat_id % 10 < 7 THEN now() END
+              CASE WHEN chat_id / 5 % 10 < 7 THEN 'sent' ELSE 'pending' END, 1,
+              CASE WHEN chat_id / 5 % 100 = 99 THEN '429' END,
+              CASE WHEN chat_id / 5 % 10 < 7 THEN now() END
        FROM applicant WHERE chat_id % 5 = 0""",
     """UPDATE broadcast SET total = (SELECT count(*) FROM broadcastrecipient)""",
 ]

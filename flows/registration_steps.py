@@ -171,8 +171,9 @@ def handle_code_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomin
         _mark_verified(ctx, step.purpose or "")
         advance(ctx, flow, step)
         return
-    note_refusal(ctx.state, step.id, message := _code_problem(ctx, step, outcome))
-    ctx.say(message)
+    problem = _code_problem(ctx, step, outcome)
+    note_refusal(ctx.state, step.id, problem)
+    ctx.say(problem)
 
 
 def _mark_verified(ctx: TurnContext, purpose: str) -> None:
