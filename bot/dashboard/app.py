@@ -53,8 +53,10 @@ CLIENT_REFRESH_SECONDS = 30
 class Dashboard:
     """The request handlers, sharing the signer, the PMO ids and the page book."""
 
-    def __init__(self, engine: Engine, settings: Settings, *, book: PageBook | None = None):
+    def __init__(self, engine: Engine, settings: Settings, *, book: PageBook | None = None,
+                 client_refresh: int = CLIENT_REFRESH_SECONDS) -> None:
         self.engine = engine
+        self.client_refresh = client_refresh
         self.settings = settings
         self.signer = Signer(dashboard_secret(settings))
         self.pmo_ids = parse_pmo_ids(settings.pmo_telegram_ids)
@@ -95,7 +97,7 @@ class Dashboard:
             return _secured(PlainTextResponse("not found", status_code=404))
         page: Page = await asyncio.to_thread(self.book.page, slug)
         context = {"page": page, "pages": [(s, labels()["pages"][s]) for s in PAGES],
-                   "labels": labels(), "refresh": CLIENT_REFRESH_SECONDS}
+                   "labels": labels(), "refresh": self.client_refresh}
         return _secured(self.templates.TemplateResponse(request, "page.html", context))
 
     async def export(self, request: Request) -> Response:
@@ -139,10 +141,10 @@ async def _health(_request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
-def build_dashboard(engine: Engine, settings: Settings, *,
-                    book: PageBook | None = None) -> Starlette:
+def build_dashboard(engine: Engine, settings: Settings, *, book: PageBook | None = None,
+                    client_refresh: int = CLIENT_REFRESH_SECONDS) -> Starlette:
     """Returns the dashboard app; a background task rebuilds the heavy pages periodically."""
-    dashboard = Dashboard(engine, settings, book=book)
+    dashboard = Dashboard(engine, settings, book=book, client_refresh=client_refresh)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

@@ -8,8 +8,8 @@ import threading
 import uvicorn
 from sqlalchemy.engine import Engine
 
-from bot.dashboard.app import build_dashboard
-from bot.dashboard.auth import base_url
+from bot.dashboard.app import CLIENT_REFRESH_SECONDS, build_dashboard
+from bot.dashboard.pages import labels
 from storage.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -18,14 +18,21 @@ logger = logging.getLogger(__name__)
 class DashboardServer:
     """A uvicorn server on a daemon thread with its own event loop; stop() ends it."""
 
-    def __init__(self, engine: Engine, settings: Settings, *, port: int | None = None) -> None:
-        app = build_dashboard(engine, settings)
+    def __init__(self, engine: Engine, settings: Settings, *, port: int | None = None,
+                 client_refresh: int = CLIENT_REFRESH_SECONDS) -> None:
+        app = build_dashboard(engine, settings, client_refresh=client_refresh)
         chosen = settings.dashboard_port if port is None else port
         config = uvicorn.Config(app, host=settings.dashboard_host, port=chosen,
                                 log_level="warning", access_log=False, lifespan="on")
         self.server = uvicorn.Server(config)
         self.settings = settings
-        self._thread = threading.Thread(target=self.server.run, name="dashboard", daemon=True)
+        self._thread = threading.Thread(target=self._serve, name="dashboard", daemon=True)
+
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except SystemExit:  # uvicorn exits when it cannot bind; start() reports it
+            logger.error("dashboard server stopped at startup")
 
     def start(self) -> None:
         """Starts serving and waits until the socket is bound."""
@@ -54,10 +61,10 @@ def start_beside_bot(engine: Engine, settings: Settings) -> DashboardServer | No
     try:
         server = DashboardServer(engine, settings)
         server.start()
-    except (OSError, RuntimeError, SystemExit) as error:
+    except (OSError, RuntimeError) as error:
         # The bot must run even if the dashboard port is taken.
         logger.error("dashboard not started: %s", type(error).__name__)
         return None
-    print(f"Dasbor PMO: {base_url(settings)}/ (masuk lewat /dasbor di Telegram "
-          "atau `prakerja dashboard link --user ID`)", flush=True)
+    url = (settings.dashboard_public_url or f"http://{settings.dashboard_host}:{server.port}")
+    print(str(labels()["started"]).format(url=url.rstrip("/")), flush=True)
     return server

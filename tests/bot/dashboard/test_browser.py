@@ -31,6 +31,8 @@ from support.dashboard_scenario import (
 from bot.dashboard.auth import COOKIE_NAME, LINK_PATH, Signer, issue_link_token
 from bot.dashboard.pages import PAGES, labels
 from bot.dashboard.server import DashboardServer
+from storage.db import session_scope
+from storage.models_outbox import CircuitState
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -45,6 +47,7 @@ if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 
 @pytest.fixture
@@ -150,3 +153,26 @@ def test_reused_expired_and_non_pmo_links_are_refused(server: str, browser: WebD
 
     assert messages == [refused["used"], refused["expired"], refused["not_pmo"],
                         refused["malformed"]]
+
+
+def test_the_page_refreshes_itself_in_place(sqlite_engine: Engine, browser: WebDriver) -> None:
+    running = DashboardServer(sqlite_engine, dashboard_settings(), port=0, client_refresh=1)
+    running.start()
+    try:
+        base = f"http://127.0.0.1:{running.port}"
+        browser.get(_link(base, PMO))
+        browser.get(f"{base}/ops")
+        browser.execute_script("window.notReloaded = true;")
+        before = _table(browser, "breakers")
+        with session_scope(sqlite_engine) as session:
+            session.add(CircuitState(name="platform", state="open", consecutive_failures=5))
+        WebDriverWait(browser, 15).until(
+            lambda driver: _table(driver, "breakers")[0][0] == "platform")
+        after = _table(browser, "breakers")[0]
+        kept = browser.execute_script("return window.notReloaded === true;")
+    finally:
+        running.stop()
+
+    assert before == [[labels()["missing"]]]
+    assert after[:3] == ["platform", "open", "5"]
+    assert kept  # the content was swapped by the script, not by reloading the page
