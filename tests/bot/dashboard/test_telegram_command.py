@@ -9,66 +9,46 @@ import pytest
 import pytest_asyncio
 from fakes.bot_api import FakeBotApi
 from sqlalchemy.engine import Engine
-from support.dashboard_scenario import CITIZEN, PMO, dashboard_settings
-from telegram import Update
-from telegram.ext import Application, ContextTypes, TypeHandler
+from support.dashboard_scenario import CITIZEN, PMO
+from support.telegram_bot import running_bot
 from typer.testing import CliRunner
 
 from bot.cli_dashboard import dashboard_app
 from bot.dashboard.auth import Signer, redeem_link_token
 from bot.dashboard.pages import labels
-from bot.dashboard.telegram_command import register_dashboard_handler
 from storage.settings import get_settings
 
 LINK = re.compile(r"(http://\S+/masuk\?t=(\S+))")
 
 
 @pytest_asyncio.fixture
-async def running_bot() -> AsyncIterator[tuple[FakeBotApi, list[Update]]]:
-    """Yields the fake and the updates that reached the conversation's catch-all handler."""
-    reached: list[Update] = []
-
-    async def conversation(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        reached.append(update)
-
-    async with FakeBotApi() as api:
-        app = (Application.builder().token(api.token).base_url(api.api_base_url)
-               .base_file_url(api.file_base_url).build())
-        app.add_handler(TypeHandler(Update, conversation))
-        register_dashboard_handler(app, settings=dashboard_settings())
-        async with app:
-            await app.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
-            await app.start()
-            yield api, reached
-            await app.updater.stop()  # type: ignore[union-attr]
-            await app.stop()
+async def api(sqlite_engine: Engine) -> AsyncIterator[FakeBotApi]:
+    """Yields the fake Bot API with the bot polling it, built as `prakerja run` builds it."""
+    async with FakeBotApi() as fake, running_bot(
+        fake, sqlite_engine, pmo_telegram_ids=str(PMO), dashboard_secret="test-dashboard-secret",
+    ):
+        yield fake
 
 
-async def test_pmo_gets_a_working_single_use_link(
-    running_bot: tuple[FakeBotApi, list[Update]], sqlite_engine: Engine
-) -> None:
-    api, reached = running_bot
-
+async def test_pmo_gets_a_working_single_use_link(api: FakeBotApi, sqlite_engine: Engine) -> None:
     api.user_sends_text(PMO, "/dasbor")
     [answer] = await api.wait_for_bot_messages(PMO, 1)
+    await api.wait_until_idle(quiet_for=0.2)
 
     match = LINK.search(answer.text or "")
     assert match is not None, answer.text
     signer, pmo = Signer(b"test-dashboard-secret"), frozenset({PMO})
     assert redeem_link_token(signer, sqlite_engine, match.group(2), pmo_ids=pmo) == PMO
-    assert reached == []  # the conversation never saw /dasbor
+    assert len(api.chat_log(PMO)) == 1  # the conversation never answered /dasbor itself
 
 
-async def test_anyone_else_is_refused_without_a_link(
-    running_bot: tuple[FakeBotApi, list[Update]],
-) -> None:
-    api, reached = running_bot
-
+async def test_anyone_else_is_refused_without_a_link(api: FakeBotApi) -> None:
     api.user_sends_text(CITIZEN, "/dasbor")
     [answer] = await api.wait_for_bot_messages(CITIZEN, 1)
+    await api.wait_until_idle(quiet_for=0.2)
 
     assert answer.text == labels()["telegram"]["not_pmo"]
-    assert reached == []
+    assert len(api.chat_log(CITIZEN)) == 1
 
 
 def test_cli_prints_a_link_only_for_pmo_ids(
