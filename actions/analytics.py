@@ -13,16 +13,23 @@ import re
 import threading
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
+from sqlalchemy import delete
 from sqlalchemy import text as sql
 from sqlalchemy.engine import Engine
 
 from flows.texts import raw_texts
 from flows.validators.messages import load_messages
 from storage.models import ConversationState
-from storage.models_events import KTP_REFUSAL, LATENCY, NLU_FALLBACK, VALIDATOR_REFUSAL
+from storage.models_events import (
+    KTP_REFUSAL,
+    LATENCY,
+    NLU_FALLBACK,
+    VALIDATOR_REFUSAL,
+    AnalyticsMinute,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +99,16 @@ class Tally:
 
 
 TALLY = Tally()
+ROLLUP_KEEP = timedelta(days=30)
+
+
+def prune_rollups(engine: Engine, *, keep: timedelta = ROLLUP_KEEP) -> int:
+    """Deletes rollup minutes older than `keep`; returns how many rows went."""
+    before = datetime.now(UTC) - keep
+    with engine.begin() as connection:
+        result = connection.execute(delete(AnalyticsMinute).where(
+            AnalyticsMinute.__table__.c.minute < before))  # type: ignore[attr-defined]
+    return int(result.rowcount)
 
 
 def latency_bucket(milliseconds: float) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from actions import dashboard_stats as stats
+from actions.analytics import prune_rollups
 from bot.dashboard.charts import bar_chart, line_chart
 from flows.texts import raw_texts
 from flows.validators.messages import load_messages
@@ -223,7 +224,8 @@ class PageBook:
                    for p in pages)
 
     def refresh_all(self) -> dict[str, float]:
-        """Rebuilds every heavy page; returns the seconds each took."""
+        """Rebuilds every heavy page (and drops old rollups); returns the seconds each took."""
+        prune_rollups(self.engine)
         return {slug: self.refresh(slug).seconds for slug in HEAVY_PAGES}
 
     def build(self, slug: str) -> Page:

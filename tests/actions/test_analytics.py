@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from actions.analytics import Tally, latency_bucket, message_key
+from actions.analytics import Tally, latency_bucket, message_key, prune_rollups
 from flows.texts import text
 from flows.validators import validate_nik
 from storage.models_events import AnalyticsMinute
@@ -42,3 +42,17 @@ def test_flushes_add_up_in_the_same_minute_row(engine: Engine) -> None:
     assert written == 1 and tally.flush(engine) == 0
     assert [(r.minute, r.label, r.count, r.total) for r in rows] == [
         (at.replace(second=0), "blurry", 3, 2.5)]
+
+
+def test_rollups_older_than_the_retention_are_pruned(engine: Engine) -> None:
+    tally, now = Tally(), datetime.now(UTC)
+    tally.add("nlu_fallback", "greet", at=now - timedelta(days=31))
+    tally.add("nlu_fallback", "greet", at=now)
+    tally.flush(engine)
+
+    removed = prune_rollups(engine)
+
+    with Session(engine) as session:
+        left = session.exec(select(AnalyticsMinute)).all()
+    assert removed == 1
+    assert [row.minute for row in left] == [now.replace(second=0, microsecond=0)]
