@@ -344,7 +344,7 @@ def _recipient_counts(session: Session, r: Any, broadcast_id: int, total: int) -
     query = (select(r.c.status, func.count())
              .where(r.c.broadcast_id == broadcast_id, r.c.status.in_(UNSENT))
              .group_by(r.c.status))
-    counts: Counter[str] = Counter(dict(session.execute(query).tuples().all()))
+    counts: Counter[str] = Counter({str(st): int(n) for st, n in session.execute(query)})
     counts["sent"] = max(0, total - sum(counts.values()))
     held = select(func.count()).where(r.c.broadcast_id == broadcast_id,
                                       r.c.status == PENDING, r.c.error == "429")

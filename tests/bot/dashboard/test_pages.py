@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from support.dashboard_scenario import COMPLETE, STOPPED_AT_NIK, run_scenario
 
+from actions.broadcasts import create_broadcast, start_broadcast
+from actions.subscriptions import subscribe
 from actions.waves import create_wave
 from bot.dashboard.pages import PAGES, PageBook, labels
 from storage.db import session_scope
+from storage.models_broadcast import BroadcastRecipient
 from storage.models_waves import ApplicantResult, BasicTestAttempt, WaveApplication
 
 
@@ -127,3 +131,26 @@ async def test_each_wave_has_its_own_funnel_down_to_selection(engine: Engine) ->
     assert book.page("funnel").table("funnel.none") is None  # nobody signed up after wave 2
     assert lotteries is not None
     assert [row[:4] for row in lotteries.rows] == [(1, "planned", 5, 0), (2, "planned", 10, 12)]
+
+
+def test_broadcast_progress_counts_sent_waiting_and_429s(engine: Engine) -> None:
+    started = datetime.now(UTC) - timedelta(seconds=10)
+    with session_scope(engine) as session:
+        for chat_id in range(1, 13):
+            subscribe(session=session, chat_id=chat_id)
+        draft = create_broadcast(session=session, template="gelombang_dibuka", audience="all",
+                                 params={"wave": "13", "dates": "3 Maret 2025"},
+                                 created_by="test")
+        start_broadcast(session=session, broadcast_id=draft.id or 0, now=started)
+    table = BroadcastRecipient.__table__  # type: ignore[attr-defined]
+    with session_scope(engine) as session:
+        session.execute(update(table).where(table.c.chat_id <= 8).values(status="sent"))
+        session.execute(update(table).where(table.c.chat_id == 9).values(error="429"))
+
+    [row] = PageBook(engine).page("ops").table("broadcasts").rows
+
+    _id, template, status, total, sent, failed, waiting, held, rate, eta = row
+    assert (template, status, total, sent, failed, waiting, held) == (
+        "gelombang_dibuka", "running", 12, 8, 0, 4, 1)
+    assert rate is not None and 0.5 < rate <= 0.8  # 8 sent in about 10 s
+    assert eta is not None and eta > 0
