@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from storage.models import Applicant, utcnow
+from storage.models_broadcast import BroadcastRecipient
 
 # Metric names of the rollup, declared once.
 LATENCY = "latency_ms"
@@ -41,4 +42,12 @@ class DashboardLoginUse(SQLModel, table=True):
 APPLICANT_CREATED_INDEX = Index(
     "ix_applicant_created_at",
     Applicant.__table__.c.created_at,  # type: ignore[attr-defined]
+)
+
+# Broadcast progress counts rows held back by a 429; a partial index keeps that off the heap.
+HELD_429 = text("error = '429'")
+BROADCAST_HELD_INDEX = Index(
+    "ix_broadcastrecipient_held_429",
+    BroadcastRecipient.__table__.c.broadcast_id,  # type: ignore[attr-defined]
+    postgresql_where=HELD_429, sqlite_where=HELD_429,
 )
