@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
     nlu_backend: Literal["embedded", "rasa"] = "embedded"
     rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str | None = None
+    rasa_connect_timeout_seconds: float = 0.2
+    rasa_timeout_seconds: float = 0.5
+    rasa_breaker_threshold: int = 3
+    rasa_breaker_cooldown_seconds: float = 30.0
     nlu_confidence_threshold: float = 0.45
     nlu_cache_dir: str = ".cache/nlu"
     email_backend: Literal["outbox"] = "outbox"
