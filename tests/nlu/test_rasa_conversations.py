@@ -63,6 +63,13 @@ class Assistant:
         replies: list[dict[str, Any]] = response.json()
         return replies
 
+    def intent(self, text: str) -> str:
+        """Returns the intent Rasa's NLU gives text (POST /model/parse, behind the token)."""
+        response = httpx.post(f"{self.url}/model/parse", params={"token": self.token},
+                              json={"text": text}, timeout=30.0)
+        response.raise_for_status()
+        return str(response.json()["intent"]["name"])
+
     def slots(self, sender: str) -> dict[str, Any]:
         """Returns the sender's slots from Rasa's tracker (HTTP API, behind the token)."""
         response = httpx.get(f"{self.url}/conversations/{sender}/tracker",
@@ -171,6 +178,9 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     assert "might not be compatible" not in (tmp / "actions.log").read_text()
 
 
+UNCLEAR = ("zxqv plmk wert", "hmm", "ya", "tes", "oke deh", "terus gimana", "itu", "kok gitu")
+
+
 def texts(replies: list[dict[str, Any]]) -> str:
     """Returns every reply text joined, for substring checks."""
     return "\n".join(str(reply.get("text", "")) for reply in replies)
@@ -201,7 +211,10 @@ def test_nik_slot_fallback_and_handoff(assistant: Assistant) -> None:
     assert "Bandung" in checked
     assert assistant.slots("web-1")["nik"] == "3273014508900001"
     assert assistant.slots("web-1")["nik_valid"] is True
-    rephrase = texts(assistant.say("web-1", "zxqv plmk wert"))
+    # DIET is sure of itself on most noise; use the first of these it is unsure about
+    unsure = next((text for text in UNCLEAR if assistant.intent(text) == "nlu_fallback"), None)
+    assert unsure is not None, "FallbackClassifier never fired"
+    rephrase = texts(assistant.say("web-1", unsure))
     assert "belum menangkap maksud Anda" in rephrase
     handoff = texts(assistant.say("web-1", "saya mau bicara dengan petugas"))
     assert "0800 1503 001" in handoff
