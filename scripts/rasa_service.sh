@@ -53,11 +53,16 @@ if [[ "${RASA_SKIP_SERVE:-0}" == "1" ]]; then
   exit 0
 fi
 
-TOKEN="${RASA_TOKEN:-$("$APP/python" -c 'from storage.settings import get_settings as g; print(g().rasa_token or "")')}"
-if [[ -z "$TOKEN" ]]; then
-  TOKEN="$("$APP/python" -c 'import secrets; print(secrets.token_urlsafe(24))')"
-  echo ">> RASA_TOKEN is not set: this run uses a fresh token (put RASA_TOKEN in .env to keep one)"
+# The same settings the bot reads (environment, then .env), so both sides share the token.
+RASA_TOKEN="${RASA_TOKEN:-$("$APP/python" -c 'from storage.settings import get_settings as g; print(g().rasa_token or "")')}"
+if [[ -z "$RASA_TOKEN" ]]; then
+  RASA_TOKEN="$("$APP/python" -c 'import secrets; print(secrets.token_urlsafe(24))')"
+  echo ">> RASA_TOKEN is not set; this run's token (put it in .env to keep it):"
+  echo "   export RASA_TOKEN=$RASA_TOKEN"
 fi
+# endpoints.yml names the default action port; a different RASA_ACTIONS_PORT gets its own copy.
+ENDPOINTS="$ROOT/.cache/rasa/endpoints.yml"
+sed "s#127.0.0.1:5055#127.0.0.1:$ACTIONS_PORT#" endpoints.yml > "$ENDPOINTS"
 
 "$APP/prakerja" actions serve --host 127.0.0.1 --port "$ACTIONS_PORT" &
 ACTIONS_PID=$!
@@ -67,10 +72,11 @@ cat <<EOF
 >> Rasa on http://127.0.0.1:$PORT, actions on http://127.0.0.1:$ACTIONS_PORT (Ctrl-C stops both)
    Talk to it (REST channel; sender "42" is Telegram chat 42 for the actions):
      curl -s localhost:$PORT/webhooks/rest/webhook -d '{"sender": "42", "message": "kapan gelombang dibuka?"}'
-   Only the NLU (what the bot asks with NLU_BACKEND=rasa RASA_TOKEN=$TOKEN):
-     curl -s "localhost:$PORT/model/parse?token=$TOKEN" -d '{"text": "otp ga masuk"}'
-   Or a terminal chat (its own server; stop this one first):
-     $VENV/bin/rasa shell -m $MODEL --endpoints endpoints.yml
+   Only the NLU, as the bot asks it (NLU_BACKEND=rasa RASA_URL=http://127.0.0.1:$PORT RASA_TOKEN):
+     curl -s "localhost:$PORT/model/parse?token=\$RASA_TOKEN" -d '{"text": "otp ga masuk"}'
+   Or a terminal chat instead (stop this first; it starts its own Rasa, not the actions):
+     .venv/bin/prakerja actions serve --port $ACTIONS_PORT &
+     $VENV/bin/rasa shell -m $MODEL --endpoints $ENDPOINTS
 EOF
 "$VENV/bin/rasa" run -m "$MODEL" --interface 127.0.0.1 -p "$PORT" --enable-api \
-  --auth-token "$TOKEN" --endpoints endpoints.yml --credentials credentials.yml
+  --auth-token "$RASA_TOKEN" --endpoints "$ENDPOINTS" --credentials credentials.yml
