@@ -215,7 +215,8 @@ async def test_a_successful_trial_closes_the_breaker(parser: EmbeddedParser) -> 
 @pytest.mark.rasa
 @pytest.mark.skipif(not os.environ.get("RASA_URL"), reason="RASA_URL not set: no Rasa server")
 async def test_live_rasa_server_understands_informal_questions() -> None:
-    rasa = RasaParser(os.environ["RASA_URL"], retries=0, fallback=_no_fallback)
+    rasa = RasaParser(os.environ["RASA_URL"], token=os.environ.get("RASA_TOKEN"), retries=0,
+                      fallback=_no_fallback)
     try:
         result = await rasa.parse("kpn gel 13 buka")
     finally:
