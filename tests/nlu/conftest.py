@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from hung_server import HungServer
+from rasa_fakes import HungServer
 
 from nlu.embedded import EmbeddedParser, load_or_train
 

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
+from rasa_fakes import ManualClock
+
 from nlu.breaker import CircuitBreaker
 
 
-class Clock:
-    """A clock the test sets."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_opens_only_after_threshold_failures_in_a_row() -> None:
-    breaker = CircuitBreaker(threshold=3, cooldown_seconds=10.0, clock=Clock())
+    breaker = CircuitBreaker(threshold=3, cooldown_seconds=10.0, clock=ManualClock())
     assert not breaker.failed() and not breaker.failed()
     breaker.succeeded()  # a success in between resets the count
     assert not breaker.failed() and not breaker.failed()
@@ -26,7 +18,7 @@ def test_opens_only_after_threshold_failures_in_a_row() -> None:
 
 
 def test_one_trial_per_cool_down_while_the_others_stay_out() -> None:
-    clock = Clock()
+    clock = ManualClock()
     breaker = CircuitBreaker(threshold=1, cooldown_seconds=10.0, clock=clock)
     breaker.failed()
     clock.now = 9.9
@@ -45,7 +37,7 @@ def test_one_trial_per_cool_down_while_the_others_stay_out() -> None:
 
 
 def test_a_trial_that_never_reports_does_not_block_forever() -> None:
-    clock = Clock()
+    clock = ManualClock()
     breaker = CircuitBreaker(threshold=1, cooldown_seconds=10.0, clock=clock)
     breaker.failed()
     clock.now = 10.0

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hung_server import HungServer
+from rasa_fakes import HungServer, ManualClock
 
 from nlu import build_parser
 from nlu.breaker import CircuitBreaker
@@ -134,17 +134,7 @@ async def test_the_api_token_goes_in_the_query(parser: EmbeddedParser) -> None:
     assert seen[0].url.params["token"] == "s3cret"
 
 
-class FakeClock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _hung_rasa(url: str, parser: EmbeddedParser, clock: FakeClock) -> RasaParser:
+def _hung_rasa(url: str, parser: EmbeddedParser, clock: ManualClock) -> RasaParser:
     """Returns a client with a short read timeout and a 3-failure breaker on the fake clock."""
     breaker = CircuitBreaker(threshold=3, cooldown_seconds=30.0, clock=clock)
     return RasaParser(url, timeout=0.05, connect_timeout=0.5, breaker=breaker,
@@ -155,7 +145,7 @@ async def test_a_hung_rasa_opens_the_breaker_and_is_then_not_asked(
     parser: EmbeddedParser, hung_server: tuple[HungServer, str],
 ) -> None:
     server, url = hung_server
-    clock = FakeClock()
+    clock = ManualClock(100.0)
     rasa = _hung_rasa(url, parser, clock)
     try:
         answers = [await rasa.parse("lupa pw") for _ in range(8)]
@@ -172,7 +162,7 @@ async def test_after_the_cool_down_one_trial_goes_out_and_reopens_on_failure(
     parser: EmbeddedParser, hung_server: tuple[HungServer, str],
 ) -> None:
     server, url = hung_server
-    clock = FakeClock()
+    clock = ManualClock(100.0)
     rasa = _hung_rasa(url, parser, clock)
     try:
         for _ in range(3):
@@ -200,7 +190,7 @@ async def test_a_successful_trial_closes_the_breaker(parser: EmbeddedParser) -> 
             raise httpx.ReadTimeout("hung", request=request)
         return httpx.Response(200, json=RASA_BODY)
 
-    clock = FakeClock()
+    clock = ManualClock(100.0)
     rasa = RasaParser("http://rasa.test:5005", transport=httpx.MockTransport(handler),
                       breaker=CircuitBreaker(threshold=2, cooldown_seconds=5.0, clock=clock),
                       fallback=lambda: parser)

@@ -1,4 +1,4 @@
-"""A TCP server that accepts and never answers: what a hung Rasa looks like to its clients."""
+"""Fakes at the Rasa client's edges: a server that never answers, and a hand-moved clock."""
 
 from __future__ import annotations
 
@@ -30,3 +30,13 @@ class HungServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+
+
+class ManualClock:
+    """A monotonic clock the test moves by hand (for the circuit breaker's cool-down)."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
