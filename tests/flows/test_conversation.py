@@ -207,7 +207,9 @@ def test_choice_step_hints_at_buttons_on_free_text(
     conversation: Conversation, engine: Engine
 ) -> None:
     register_until(conversation, engine, "address")
-    assert "pilih salah satu tombol" in said(text(conversation, "mungkin"))
+    reply = said(text(conversation, "mungkin"))
+    assert '"mungkin" belum cocok' in reply and "Ya, sama" in reply
+    assert "alamat yang sama dengan KTP" in reply  # the question is asked again with its buttons
     assert step_of(engine) == "domicile_same"
     text(conversation, "Tidak, beda")
     assert step_of(engine) == "domicile_address"
