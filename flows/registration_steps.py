@@ -19,6 +19,7 @@ from actions.verification import (
 from flows.choice_matching import Choice, match_choice
 from flows.context import TurnContext
 from flows.definition import Flow, Step
+from flows.early_photo import skip_kept_photo
 from flows.field_validators import FIELD_VALIDATORS
 from flows.messages import Button, Incoming, Reply
 from flows.summary import summary_text
@@ -83,6 +84,9 @@ def advance(ctx: TurnContext, flow: Flow, step: Step, explicit_next: str | None 
         target = "summary"
     if target is None:
         return
+    if flow.step(target).kind == "photo" and not ctx.editing and skip_kept_photo(ctx):
+        ctx.state.history = [*ctx.state.history, target][-30:]
+        target = flow.step(target).next or target
     go_to(ctx, flow, target)
 
 
@@ -267,7 +271,10 @@ def _refuse_photo(ctx: TurnContext, report: KtpReport) -> None:
     tries = int(ctx.state.data.get("ktp_tries", 0)) + 1
     ctx.state.data = {**ctx.state.data, "ktp_tries": tries}
     problems = "\n".join(f"• {problem.message}" for problem in report.problems)
-    body = text("ktp_refused", tries=tries, max_tries=KTP_MAX_TRIES, problems=problems)
+    if tries <= KTP_MAX_TRIES:
+        body = text("ktp_refused", tries=tries, max_tries=KTP_MAX_TRIES, problems=problems)
+    else:  # "percobaan 6 dari 5" reads like a mistake; past the count, just say what to fix
+        body = text("ktp_refused_again", problems=problems)
     if tries == 1:
         ctx.say(Reply(body, photo=KTP_EXAMPLE))
     else:

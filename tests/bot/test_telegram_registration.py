@@ -32,7 +32,7 @@ async def register_first_half(user: TelegramUser, engine: Engine) -> None:
     assert "Email" in texts(await user.says(ANSWERS["full_name"]))
     assert "kode 6 angka" in texts(await user.says(ANSWERS["email"]))
     code = latest_code(engine, chat_id=user.chat_id, kind="email")
-    assert "Password" in texts(await user.says(code))
+    assert "Kata sandi" in texts(await user.says(code))
     assert "NIK" in texts(await user.says(ANSWERS["password"]))
     assert "tanggal lahir" in texts(await user.says(ANSWERS["nik"]))
     assert "alamat rumah" in texts(await user.says(ANSWERS["birth_date"]))
