@@ -45,6 +45,14 @@ BACK_WORDS = {"kembali", "back", "⬅️ kembali"}
 FreeTextHandler = Callable[[TurnContext, Incoming], bool]
 
 
+def display_name(name: str) -> str:
+    """Returns a name typed all in one case ("siti aminah", "SITI") as it is written in a greeting."""
+    cleaned = " ".join(name.split())
+    if cleaned.islower() or cleaned.isupper():
+        return cleaned.title()
+    return cleaned
+
+
 class Conversation:
     """Runs the registration flow and the menu commands for any channel."""
 
@@ -156,12 +164,12 @@ class Conversation:
         return (items[:2], items[2:])
 
     def _start(self, ctx: TurnContext, incoming: Incoming) -> None:
-        given = incoming.first_name or ctx.applicant.full_name or ""
+        given = display_name(incoming.first_name or ctx.applicant.full_name or "")
         name = f" {given}" if given else ""
         resumable = ctx.state.step and ctx.applicant.registration_completed_at is None
         if resumable:
             step_label = self._step_label(ctx.state.step or "")
-            ctx.say(Reply(text("welcome_back", name=name, step=step_label),
+            ctx.say(Reply(text("welcome_back", name=f",{name}" if name else "", step=step_label),
                           buttons=self._menu()))
         else:
             ctx.say(Reply(text("welcome", name=name), buttons=self._menu()))

@@ -86,3 +86,52 @@ async def test_photo_right_after_start_over_telegram(
     assert "simpan untuk langkah 6" in texts(replies)
     assert "belum bisa diproses" not in texts(replies)
     assert fake_bot_api.unexpected == []
+
+
+def test_common_password_is_refused_and_the_step_stays(
+    conversation: Conversation, engine: Engine
+) -> None:
+    register_until(conversation, engine, "email_code")
+    for weak in ("password", "Indonesia123!", "bismillah99"):
+        assert "paling sering dipakai" in said(text(conversation, weak, message_id=9))
+    assert step_of(engine) == "password"
+
+
+def test_misspelt_email_domain_gets_a_suggestion_and_can_be_insisted_on(
+    conversation: Conversation, engine: Engine
+) -> None:
+    register_until(conversation, engine, "full_name")
+    reply = said(text(conversation, "siti.nur@gmial.com"))
+    assert "Maksud Anda <b>siti.nur@gmail.com</b>?" in reply
+    assert step_of(engine) == "email"
+    text(conversation, "siti.nur@gmail.com")
+    assert applicant(engine).email == "siti.nur@gmail.com" and step_of(engine) == "email_code"
+
+
+def test_insisting_on_an_unusual_domain_keeps_it(conversation: Conversation, engine: Engine) -> None:
+    register_until(conversation, engine, "full_name")
+    text(conversation, "siti@yaho.com")
+    text(conversation, "siti@yaho.com")
+    assert applicant(engine).email == "siti@yaho.com" and step_of(engine) == "email_code"
+
+
+def test_welcome_back_writes_a_lower_case_name_properly(
+    conversation: Conversation, engine: Engine
+) -> None:
+    text(conversation, "/start")
+    press(conversation, "menu:register")
+    text(conversation, "siti aminah")
+    back = said(text(conversation, "/start"))
+    assert "Selamat datang kembali, Siti Aminah!" in back
+
+
+def test_first_start_asks_about_announcements_with_the_default_on(
+    conversation: Conversation, engine: Engine
+) -> None:
+    first = text(conversation, "/start")
+    ask = next(r for r in first.replies if "Boleh saya kabari" in r.text)
+    values = [b.value for row in ask.buttons for b in row]
+    assert values == ["sub:keep", "sub:off"]
+    assert "Siap" in said(press(conversation, "sub:keep"))
+    assert "tidak akan menerima" in said(press(conversation, "sub:off"))
+    assert "Boleh saya kabari" not in said(text(conversation, "/start"))  # asked once
