@@ -46,7 +46,7 @@ FreeTextHandler = Callable[[TurnContext, Incoming], bool]
 
 
 def display_name(name: str) -> str:
-    """Returns a name typed all in one case ("siti aminah", "SITI") as it is written in a greeting."""
+    """Returns a name typed in one case ("siti aminah", "SITI") as a greeting writes it."""
     cleaned = " ".join(name.split())
     if cleaned.islower() or cleaned.isupper():
         return cleaned.title()

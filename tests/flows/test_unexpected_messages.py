@@ -42,7 +42,7 @@ def test_a_good_photo_after_start_is_kept_and_step_6_is_skipped(
     assert conversation.wants_ktp_photo(CHAT)
     reply = conversation.handle(CHAT, _photo(good_ktp_report()))
     assert "simpan untuk langkah 6" in said(reply)
-    assert "Daftar akun" in [b.label for row in reply.replies[0].buttons for b in row][0]
+    assert "Daftar akun" in next(b.label for row in reply.replies[0].buttons for b in row)
     with Session(engine) as session:
         assert session.exec(select(KtpBlob)).first() is not None  # kept encrypted, not lost
     register_until(conversation, engine, "education")
@@ -108,7 +108,9 @@ def test_misspelt_email_domain_gets_a_suggestion_and_can_be_insisted_on(
     assert applicant(engine).email == "siti.nur@gmail.com" and step_of(engine) == "email_code"
 
 
-def test_insisting_on_an_unusual_domain_keeps_it(conversation: Conversation, engine: Engine) -> None:
+def test_insisting_on_an_unusual_domain_keeps_it(
+    conversation: Conversation, engine: Engine
+) -> None:
     register_until(conversation, engine, "full_name")
     text(conversation, "siti@yaho.com")
     text(conversation, "siti@yaho.com")
