@@ -61,7 +61,7 @@ def chat(
         return
     runner = build_runner(engine, channel="console")
     try:
-        asyncio.run(ConsoleChat(runner, engine, chat_id=chat_id).run())
+        asyncio.run(ConsoleChat(runner, engine, chat_id=chat_id, settings=settings).run())
     finally:
         runner.close()
 
