@@ -174,3 +174,10 @@ def test_report_json_dict_is_serialisable(good_jpeg: bytes) -> None:
     data = check_ktp(good_jpeg).to_json_dict()
     assert data["ok"] is True and data["problems"] == [] and data["size_bytes"] == len(good_jpeg)
     assert "image" not in data
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_landscape_with_blue_sky_is_no_card_not_cut_off(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    report = check_ktp(ktp_synth.jpeg(ktp_synth.blue_sky_scene(rng)), source="photo")
+    assert [problem.code for problem in report.problems] == ["no_card_found"]
