@@ -262,6 +262,8 @@ def handle_photo_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomi
         keep_accepted_ktp(ctx.session, chat_id=ctx.chat_id, image=report.image)
     ctx.state.data = {k: v for k, v in ctx.state.data.items() if k != "ktp_tries"}
     ctx.say(step.setting("received", "").strip())
+    if report.converted_from:
+        ctx.say(text("ktp_converted", source=report.converted_from))
     if report.shrunk:
         ctx.say(text("ktp_shrunk"))
     advance(ctx, flow, step)

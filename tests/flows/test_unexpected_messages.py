@@ -137,3 +137,22 @@ def test_first_start_asks_about_announcements_with_the_default_on(
     assert "Siap" in said(press(conversation, "sub:keep"))
     assert "tidak akan menerima" in said(press(conversation, "sub:off"))
     assert "Boleh saya kabari" not in said(text(conversation, "/start"))  # asked once
+
+
+def test_a_heic_file_is_converted_and_the_person_is_told(
+    conversation: Conversation, engine: Engine
+) -> None:
+    import io
+
+    import pillow_heif
+    from PIL import Image
+
+    out = io.BytesIO()
+    pillow_heif.from_pillow(Image.open(io.BytesIO(good_ktp_jpeg())).convert("RGB")).save(
+        out, format="HEIF", quality=90)
+    register_until(conversation, engine, "employment_status")
+    report = check_ktp(out.getvalue(), source="document")
+    turn = conversation.handle(CHAT, Incoming(kind="document", file_id="BQADheic",
+                                              file_size=len(out.getvalue()), ktp_report=report))
+    assert "berformat HEIC" in said(turn) and "Foto KTP diterima" in said(turn)
+    assert step_of(engine) == "phone"
