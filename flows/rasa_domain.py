@@ -56,7 +56,11 @@ def response_text(answer: FaqAnswer) -> str:
 
 
 def responses(answers: dict[str, FaqAnswer]) -> dict[str, Any]:
-    """Returns the domain fragment with one utter_ response per FAQ answer Rasa utters."""
+    """Returns the domain fragment with one utter_ response per FAQ answer Rasa utters.
+
+    Intent buttons become Rasa buttons and links become lines of text; command buttons
+    ("menu:register") start bot flows that Rasa does not have, so they are left out.
+    """
     found: dict[str, Any] = {}
     for answer in answers.values():
         name = rasa_action(answer)
