@@ -16,6 +16,7 @@ from actions.verification import (
     issue_code,
     latest_code,
 )
+from flows.account_change import finish_change
 from flows.choice_matching import Choice, match_choice
 from flows.context import TurnContext
 from flows.definition import Flow, Step
@@ -84,6 +85,8 @@ def advance(ctx: TurnContext, flow: Flow, step: Step, explicit_next: str | None 
         target = "summary"
     if target is None:
         return
+    if target == "summary" and finish_change(ctx):
+        return  # a confirmed account's change goes to the platform, not back to the summary
     if flow.step(target).kind == "photo" and not ctx.editing and skip_kept_photo(ctx):
         ctx.state.history = [*ctx.state.history, target][-30:]
         target = flow.step(target).next or target
