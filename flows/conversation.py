@@ -27,7 +27,7 @@ from flows.context import TurnContext
 from flows.definition import Flow, Step, load_flow
 from flows.early_photo import keep_early_photo
 from flows.messages import Button, Incoming, Reply, Turn
-from flows.registration_steps import BACK, HANDLERS, go_back, go_to, prompt
+from flows.registration_steps import BACK, HANDLERS, go_back, go_to, prompt, send_reset_code
 from flows.subscription_steps import (
     manage_subscription,
     on_start,
@@ -49,6 +49,7 @@ from storage.repositories import (
 logger = logging.getLogger(__name__)
 
 REGISTRATION = "registration"
+RESET_STEP = "reset_code"
 BACK_WORDS = {"kembali", "back", "⬅️ kembali"}
 FreeTextHandler = Callable[[TurnContext, Incoming], bool]
 
@@ -271,9 +272,14 @@ class Conversation:
         HANDLERS[step.kind](ctx, self.flow, step, Incoming(kind="button", text=value))
 
     def _change(self, ctx: TurnContext, part: str) -> None:
-        if begin_change(ctx, part):
-            ctx.state.flow = REGISTRATION
-            go_to(ctx, self.flow, part, remember=False)
+        if not begin_change(ctx, part):
+            return
+        ctx.state.flow = REGISTRATION
+        if part == "password":  # "lupa password": prove the email first, then a new password
+            send_reset_code(ctx)
+            go_to(ctx, self.flow, RESET_STEP, remember=False)
+            return
+        go_to(ctx, self.flow, part, remember=False)
 
     def _handoff(self, ctx: TurnContext, _incoming: Incoming) -> None:
         ctx.say(handoff_text(session=ctx.session, chat_id=ctx.chat_id, reason="user_request"))

@@ -24,11 +24,12 @@ CHANGE_FIELDS: dict[str, tuple[str, ...]] = {
     "domicile_same": ("domicile_same", "domicile_address"),
     "education": ("education",),
     "employment_status": ("employment_status",),
+    "password": ("password_hash",),
 }
-SEALED = ("email", "phone", "address", "domicile_address")
+SEALED = ("email", "phone", "address", "domicile_address", "password_hash")
 FIELD_LABELS = {"email": "email", "phone": "nomor HP", "address": "alamat",
                 "domicile_same": "domisili", "education": "pendidikan",
-                "employment_status": "pekerjaan"}
+                "employment_status": "pekerjaan", "password": "kata sandi"}
 
 
 def change_payload(applicant: Applicant, part: str) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from actions.platform_server.store import PlatformStore
 
 # What an applicant may change after confirming (identity fields follow Dukcapil's records).
 CHANGEABLE = ("email", "email_verified_at", "phone", "phone_verified_via", "address",
-              "domicile_same", "domicile_address", "education", "employment_status")
+              "domicile_same", "domicile_address", "education", "employment_status",
+              "password_hash")
 CHANGEABLE_FIELDS = frozenset(CHANGEABLE)
 
 logger = logging.getLogger(__name__)

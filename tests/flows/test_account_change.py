@@ -112,3 +112,35 @@ def test_daftar_after_confirming_opens_the_change_menu(
     turn = text(conversation, "/daftar")
     assert "sudah selesai" in said(turn) and "Ubah data akun" in said(turn)
     assert step_of(engine) is None  # not the summary: confirming again would send nothing
+
+
+def test_forgotten_password_is_reset_by_an_email_code(
+    conversation: Conversation, engine: Engine
+) -> None:
+    from actions.passwords import verify_password
+
+    register_until(conversation, engine, "summary")
+    old_hash = applicant(engine).password_hash
+    start = press(conversation, "account:edit:password")
+    assert step_of(engine) == "reset_code" and ANSWERS["email"] in said(start)
+    assert "SMS" not in said(text(conversation, "12")), "the reset code comes by email"
+    code = latest_code(engine, chat_id=CHAT, kind="email")
+    assert "Kode benar" in said(text(conversation, code))
+    assert step_of(engine) == "password"
+    turn = text(conversation, "KataBaruSaya77", message_id=91)
+    assert turn.delete_message_ids == [91]
+    saved = applicant(engine)
+    assert saved.password_hash != old_hash and saved.password_hash is not None
+    assert verify_password(saved.password_hash, "KataBaruSaya77")
+    [row] = changes(engine)
+    assert row.payload["part"] == "password" and "password_hash" not in row.payload["changes"]
+    assert "KataBaruSaya77" not in json.dumps(row.payload)
+
+
+def test_a_wrong_reset_code_changes_nothing(conversation: Conversation, engine: Engine) -> None:
+    register_until(conversation, engine, "summary")
+    old_hash = applicant(engine).password_hash
+    press(conversation, "account:edit:password")
+    assert "Kode salah" in said(text(conversation, "000000"))
+    assert step_of(engine) == "reset_code"
+    assert applicant(engine).password_hash == old_hash and changes(engine) == []
