@@ -609,6 +609,11 @@ class FakeBotApi:
                 )
             await asyncio.sleep(min(max(quiet_for - quiet, 0.01), 0.05, deadline - now))
 
+    async def next_activity(self, timeout: float) -> None:  # noqa: ASYNC109 - test-facing API
+        """Waits until the bot's next Bot API request is answered (or `timeout` seconds pass)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._activity_event.wait(), timeout)
+
     def fail_next(
         self,
         method: str,
