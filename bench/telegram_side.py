@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import re
 import sys
@@ -256,6 +257,7 @@ class User:
             self.figures.latencies.append(first - started)
             if turn.burst and expected is not None and not _in_order(fresh, updates, expected):
                 self.figures.reordered += 1
+                _explain(self.chat_id, updates, fresh)
             seen += len(fresh) if expected is None else want
             counts.append(len(fresh))
             await asyncio.sleep(self.rng.expovariate(1 / self.think_s) if self.think_s else 0)
@@ -270,6 +272,15 @@ class User:
             if now != count:
                 quiet_since, count = time.monotonic(), now
         return self.tg.replies(self.chat_id)[seen:]
+
+
+def _explain(chat_id: int, updates: Updates, fresh: list[SentMessage]) -> None:
+    """With BENCH_VERBOSE set, shows a reordered burst: what was asked, what came back."""
+    if os.environ.get("BENCH_VERBOSE"):
+        asked = [(u["update_id"], u["message"]["text"]) for u in updates]
+        answered = [(m.text or "")[:40] for m in fresh]
+        print(f"reordered in chat {chat_id}: asked {asked}, answered {answered}",
+              file=sys.stderr, flush=True)
 
 
 def _in_order(fresh: list[SentMessage], updates: Updates, expected: Expectation) -> bool:
