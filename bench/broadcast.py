@@ -10,6 +10,7 @@ Bot.send_message over bot.aiohttp_request), and an ETA table.
 
     .venv/bin/python -m bench.broadcast            # 20,000 recipients, ≈1 min
     .venv/bin/python -m bench.broadcast --recipients 5000 --profile /tmp/sender.svg  # py-spy
+    .venv/bin/python -m bench.broadcast --latency-ms 100 --max-in-flight 150  # real round trip
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ TEXT = "<b>Gelombang 13 dibuka!</b> Daftar di prakerja.go.id, 3 Maret 2025."
 
 
 # --- the fake, in its own process ---------------------------------------------------------
-async def _serve_fake(rate: float | None, blocked: list[int], dump: Path) -> None:
+async def _serve_fake(rate: float | None, blocked: list[int], dump: Path,
+                      latency_s: float) -> None:
     sys.path.insert(0, str(ROOT / "tests"))
     from fakes.bot_api import FakeBotApi
 
@@ -46,7 +48,8 @@ async def _serve_fake(rate: float | None, blocked: list[int], dump: Path) -> Non
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with FakeBotApi(token=TOKEN, global_rate_per_s=rate, blocked_chat_ids=blocked) as api:
+    async with FakeBotApi(token=TOKEN, global_rate_per_s=rate, blocked_chat_ids=blocked,
+                          latency_s=latency_s) as api:
         print(f"api_base_url={api.api_base_url}", flush=True)
         await stop.wait()
         delivered = [c for c in api.calls if c.method == "sendMessage" and c.status == 200]
@@ -59,11 +62,12 @@ async def _serve_fake(rate: float | None, blocked: list[int], dump: Path) -> Non
 class Fake:
     """The fake Bot API as a child process; its figures are read back after it stops."""
 
-    def __init__(self, work: Path, name: str, limit: float | None, blocked: list[int]) -> None:
+    def __init__(self, work: Path, name: str, limit: float | None, blocked: list[int],
+                 latency_ms: float = 0.0) -> None:
         self.dump = work / f"{name}.json"
         command = [sys.executable, "-m", "bench.broadcast", "--serve-fake",
                    "--limit", str(limit or 0), "--blocked", ",".join(map(str, blocked)),
-                   "--dump", str(self.dump)]
+                   "--dump", str(self.dump), "--latency-ms", str(latency_ms)]
         self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         self.base = self.process.stdout.readline().strip().removeprefix("api_base_url=")
@@ -259,13 +263,18 @@ def _report(args: argparse.Namespace, run: dict[str, Any], db: dict[str, Any],
     achieved = (n1 + n2) / (d1 + d2) if d1 + d2 else 0.0
     ambiguous = db["ambiguous"]
     print(f"recipients {args.recipients:,} (blocked {len(blocked)}), limit {args.limit:.0f}/s, "
-          f"{args.max_in_flight} in flight; sender killed (SIGKILL) at {run['killed_after']:,} "
+          f"{args.max_in_flight} in flight, {args.latency_ms:.0f} ms added round trip; "
+          f"sender killed (SIGKILL) at {run['killed_after']:,} "
           f"received, resumed {run['gap']:.1f} s later")
     print(f"achieved rate      {achieved:8.1f}/s = {achieved / args.limit:6.1%} of the limit "
           f"(phase 1 {n1 / d1 if d1 else 0:.0f}/s, phase 2 {n2 / d2 if d2 else 0:.0f}/s; "
           "timed at the fake)")
     print(f"  per second, run 1: {_timeline([t for t in times if t < run['killed_at']])}")
     print(f"  per second, run 2: {_timeline([t for t in times if t >= run['killed_at']])}")
+    if args.latency_ms:
+        ceiling = args.max_in_flight / (args.latency_ms / 1000)
+        print(f"  in-flight ceiling  {ceiling:8.0f}/s = --max-in-flight / round trip "
+              "(raise --max-in-flight to reach the limit)")
     print(f"429s received      {stats['rate_limited']:8d} = "
           f"{stats['rate_limited'] / max(requests, 1):6.2%} of {requests:,} sendMessage calls")
     print(f"403s (blocked)     {stats['forbidden']:8d}")
@@ -295,7 +304,7 @@ def _env(database_url: str, base: str, limit: float) -> dict[str, str]:
 
 def _send_with_a_kill(args: argparse.Namespace, work: Path, database_url: str,
                       blocked: list[int]) -> tuple[dict[str, Any], dict[str, Any]]:
-    fake = Fake(work, "fake", args.limit, blocked)
+    fake = Fake(work, "fake", args.limit, blocked, args.latency_ms)
     env = _env(database_url, fake.base, args.limit)
     try:
         first = Sender(env, work / "journal", args.max_in_flight)
@@ -339,6 +348,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--kill-at", type=float, default=0.5,
                         help="fraction received by the fake before SIGKILL")
     parser.add_argument("--max-in-flight", type=int, default=32)
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="round trip the fake adds to every answer (Telegram's is ~50-200)")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--profile", type=Path, default=None,
                         help="py-spy profile of the restarted sender (.svg, .txt collapsed "
@@ -351,7 +362,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.serve_fake:
         blocked = [int(x) for x in args.blocked.split(",") if x]
-        asyncio.run(_serve_fake(args.limit or None, blocked, Path(args.dump)))
+        asyncio.run(_serve_fake(args.limit or None, blocked, Path(args.dump),
+                                args.latency_ms / 1000))
         return
     if args.floor:
         asyncio.run(_floor_client(args.floor, args.floor_base, args.recipients,
