@@ -279,7 +279,11 @@ def _report(args: argparse.Namespace, run: dict[str, Any], db: dict[str, Any],
           f"{stats['rate_limited'] / max(requests, 1):6.2%} of {requests:,} sendMessage calls")
     print(f"403s (blocked)     {stats['forbidden']:8d}")
     print(f"duplicates         {duplicates:8d}")
-    print(f"lost               {lost:8d}   (deliverable chats with no message)")
+    reachable = set(deliverable)
+    lost_ambiguous = sum(1 for chat in ambiguous if chat in reachable
+                         and per_chat.get(chat, 0) == 0)
+    print(f"lost               {lost:8d}   (deliverable chats with no message; {lost_ambiguous} "
+          "of them ambiguous rows of the kill, the price of at-most-once)")
     delivered_ambiguous = sum(1 for chat in ambiguous if per_chat.get(chat, 0) > 0)
     print(f"ambiguous rows     {len(ambiguous):8d}   (marked failed, at-most-once; "
           f"{delivered_ambiguous} of them did arrive, {len(ambiguous) - delivered_ambiguous} "
