@@ -17,7 +17,9 @@ KTP photo) and `chat` (text and button turns: menu, FAQ, three questions at once
 commands), measured apart; the kill -9 runs mix both. In the same run it measures two floors on
 the same fake with text turns: the minimal PTB v22 echo bot by webhook (httpx as PTB ships it,
 and on bot.aiohttp_request), and a raw Starlette handler doing one PostgreSQL INSERT with the
-reply in the webhook answer; the project's CPU per update is printed as a ratio to each.
+reply in the webhook answer; the project's CPU per update is printed as a ratio to each. The
+floors keep no per-chat order, so their reordered bursts are expected; the bot's are not.
+BENCH_VERBOSE=1 logs each step and every reordered burst (asked vs answered).
 """
 
 from __future__ import annotations
