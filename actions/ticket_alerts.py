@@ -22,6 +22,7 @@ from storage.repositories import get_applicant
 from storage.settings import Settings
 
 LAST_REPLY_KEY = "last_bot_text"
+TEST_BUTTON_PREFIX = "test:"
 BOT_TURN_KEY = "ticket_bot_step"  # {"ticket": id, "step": step id} while the bot has the turn
 LAST_REPLY_LINES = 3
 LAST_REPLY_CHARS = 240
@@ -106,11 +107,16 @@ def queue_alerts(
     return len(targets)
 
 
-def bot_has_turn(session: Session, *, chat_id: int, ticket_id: int) -> bool:
-    """Tells whether a troubleshooting action handed this ticket's applicant back to the bot
-    for the step they are on now (their answer must reach the bot, not the staff chat)."""
+def bot_has_turn(
+    session: Session, *, chat_id: int, ticket_id: int, button: str | None = None,
+) -> bool:
+    """Tells whether a troubleshooting action handed this ticket's applicant back to the bot:
+    for the registration step they are on now, or for the test's answer buttons."""
     state = session.get(ConversationState, chat_id)
-    if state is None or state.flow != "registration" or not state.step:
+    marked = (state.data.get(BOT_TURN_KEY) or {}) if state is not None else {}
+    if state is None or marked.get("ticket") != ticket_id:
         return False
-    marked = state.data.get(BOT_TURN_KEY) or {}
-    return bool(marked.get("ticket") == ticket_id and marked.get("step") == state.step)
+    if button is not None and button.startswith(TEST_BUTTON_PREFIX):
+        return bool(marked.get("test"))
+    on_step = state.flow == "registration" and bool(state.step)
+    return on_step and marked.get("step") == state.step

@@ -239,15 +239,17 @@ def take_ticket(
     return "taken"
 
 
-def route(*, session: Session, chat_id: int) -> Route | None:
-    """Returns where a message from this chat must be relayed while a ticket is taken."""
+def route(*, session: Session, chat_id: int, button: str | None = None) -> Route | None:
+    """Returns where a message (or a pressed button) from this chat must be relayed while a
+    ticket is taken; None when nothing is taken or the bot has the applicant's turn."""
     row = session.execute(_select_tickets(
         HANDOFF.c.status == "taken",
         or_(HANDOFF.c.chat_id == chat_id, HANDOFF.c.staff_chat_id == chat_id))).first()
     if row is None:
         return None
     ticket = _ticket(row)
-    if ticket.chat_id == chat_id and bot_has_turn(session, chat_id=chat_id, ticket_id=ticket.id):
+    if ticket.chat_id == chat_id and bot_has_turn(session, chat_id=chat_id, ticket_id=ticket.id,
+                                                  button=button):
         return None  # the bot is asking this applicant a step on the staff's behalf
     if ticket.chat_id == chat_id:
         return Route(ticket=ticket, to_chat_id=ticket.staff_chat_id or 0, from_applicant=True)

@@ -6,6 +6,7 @@ console training mode share it. Role checks happen here too: callers pass the us
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -44,6 +45,7 @@ from flows.troubleshooting import (
     start_walk,
 )
 from flows.troubleshooting_actions import run_action
+from flows.validators.nik import NIK_LENGTH, SEPARATORS
 from storage.db import session_scope
 from storage.models import ConversationState, utcnow
 from storage.repositories import get_applicant
@@ -55,7 +57,6 @@ RATE_PREFIX = "rate:"
 SEND_PREFIX = "kirim:"
 QUEUE_SHOWN = 15
 TICKET_MARKERS = ("@tiket", "@ticket", "@")
-NIK_SEPARATORS = " .-"  # how people group the 16 digits when they read them off a KTP
 DUTY_WORDS = {"on": True, "off": False, "mulai": True, "selesai": False, "ya": True,
               "tidak": False}
 
@@ -312,8 +313,8 @@ class StaffDesk:
 def normalise_query(query: str) -> str:
     """Returns the /cari term with a NIK's grouping (spaces, dots, dashes) taken out."""
     term = query.strip()
-    compact = "".join(ch for ch in term if ch not in NIK_SEPARATORS)
-    return compact if len(compact) == 16 and compact.isdigit() else term
+    compact = SEPARATORS.sub("", unicodedata.normalize("NFKC", term))  # as the NIK step reads it
+    return compact if len(compact) == NIK_LENGTH and compact.isdigit() else term
 
 
 def _step_deliveries(session: Session, chat_id: int, step: WalkStep) -> list[Delivery]:

@@ -39,6 +39,10 @@ def _ask(step_id: str) -> ActionFn:
         if ctx.applicant.registration_completed_at is not None:
             ctx.say(text("already_registered"))
             return
+        # Once the summary was reached, a changed step returns there (as "Ubah …" does);
+        # before, the flow simply goes on from the step asked again.
+        if ctx.state.step == "summary" or "summary" in ctx.state.history:
+            ctx.state.data = {**ctx.state.data, "editing": True}
         ctx.state.flow = REGISTRATION
         go_to(ctx, flow, step_id)
 
@@ -84,6 +88,7 @@ ACTIONS: dict[str, ActionFn] = {
     "ask_email": _ask("email"),
     "ask_phone": _ask("phone"),
     "ask_nik": _ask("nik"),
+    "ask_birth_date": _ask("birth_date"),
     "ask_password": _ask("password"),
     "ask_ktp_photo": _ask("ktp_photo"),
     "resume_registration": _resume,
@@ -91,6 +96,14 @@ ACTIONS: dict[str, ActionFn] = {
     "show_result": lambda ctx, _flow: wave_steps.show_result(ctx),
     "start_test": lambda ctx, _flow: wave_steps.start_test(ctx),
 }
+
+
+def _give_bot_the_turn(ctx: TurnContext, ticket_id: int, *, test: bool) -> None:
+    """Marks the step just asked (or the test's buttons) as the bot's, for this ticket."""
+    step = ctx.state.step if ctx.state.flow == REGISTRATION else None
+    if step or test:
+        ctx.state.data = {**ctx.state.data,
+                          BOT_TURN_KEY: {"ticket": ticket_id, "step": step, "test": test}}
 
 
 def run_action(
@@ -104,9 +117,8 @@ def run_action(
         email_sender=OutboxEmailSender(), sms_sender=OutboxSmsSender(),
     )
     ACTIONS[name](ctx, _flow())
-    if ticket_id is not None and ctx.state.flow == REGISTRATION and ctx.state.step:
-        ctx.state.data = {**ctx.state.data,
-                          BOT_TURN_KEY: {"ticket": ticket_id, "step": ctx.state.step}}
+    if ticket_id is not None:
+        _give_bot_the_turn(ctx, ticket_id, test=name == "start_test")
     remember_last_reply(ctx.state, ctx.applicant, [reply.text for reply in ctx.replies])
     session.add(ctx.applicant)
     save_state(session=session, state=ctx.state)
