@@ -23,7 +23,7 @@ from storage.settings import Settings
 
 LAST_REPLY_KEY = "last_bot_text"
 TEST_BUTTON_PREFIX = "test:"
-BOT_TURN_KEY = "ticket_bot_step"  # {"ticket": id, "step": step id} while the bot has the turn
+BOT_TURN_KEY = "ticket_bot_step"  # {"ticket": id, "steps": [...], "test": bool}: the bot's turn
 LAST_REPLY_LINES = 3
 LAST_REPLY_CHARS = 240
 STAFF_CHANNEL = "telegram"  # staff work in Telegram; the console training mode has no alerts
@@ -119,4 +119,4 @@ def bot_has_turn(
     if button is not None and button.startswith(TEST_BUTTON_PREFIX):
         return bool(marked.get("test"))
     on_step = state.flow == "registration" and bool(state.step)
-    return on_step and marked.get("step") == state.step
+    return on_step and state.step in (marked.get("steps") or ())

@@ -194,6 +194,8 @@ def _node_problems(tree: Tree, node: Node) -> list[str]:
                  for ref in unknown_references(node.text)]
     if node.action is not None and node.action not in ACTIONS:
         problems.append(f"node {node.id!r}: unknown action {node.action!r}")
+    elif node.action is not None and node.action not in staff_entry("action_labels"):
+        problems.append(f"node {node.id!r}: no label for action {node.action!r}")
     if node.reason is not None:
         problems += _reason_problems(node)
     if node.faq is not None and node.faq not in load_faq():

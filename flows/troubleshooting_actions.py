@@ -98,12 +98,26 @@ ACTIONS: dict[str, ActionFn] = {
 }
 
 
-def _give_bot_the_turn(ctx: TurnContext, ticket_id: int, *, test: bool) -> None:
+def same_numbered_steps(flow: Flow, step_id: str) -> list[str]:
+    """Returns the step and those after it with the same number ("Langkah 2": email and its
+    code), which the applicant answers in one go."""
+    steps, current = [step_id], flow.step(step_id)
+    while True:
+        following = [s for s in (current.next, current.setting("typed_next")) if s]
+        same = [s for s in following if flow.step(s).number == current.number and s not in steps]
+        if not same:
+            return steps
+        steps += same
+        current = flow.step(same[0])
+
+
+def _give_bot_the_turn(ctx: TurnContext, flow: Flow, ticket_id: int, *, test: bool) -> None:
     """Marks the step just asked (or the test's buttons) as the bot's, for this ticket."""
     step = ctx.state.step if ctx.state.flow == REGISTRATION else None
     if step or test:
+        steps = same_numbered_steps(flow, step) if step else []
         ctx.state.data = {**ctx.state.data,
-                          BOT_TURN_KEY: {"ticket": ticket_id, "step": step, "test": test}}
+                          BOT_TURN_KEY: {"ticket": ticket_id, "steps": steps, "test": test}}
 
 
 def run_action(
@@ -118,7 +132,7 @@ def run_action(
     )
     ACTIONS[name](ctx, _flow())
     if ticket_id is not None:
-        _give_bot_the_turn(ctx, ticket_id, test=name == "start_test")
+        _give_bot_the_turn(ctx, _flow(), ticket_id, test=name == "start_test")
     remember_last_reply(ctx.state, ctx.applicant, [reply.text for reply in ctx.replies])
     session.add(ctx.applicant)
     save_state(session=session, state=ctx.state)
