@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import html
 import re
-from functools import cache
 
 from sqlmodel import Session
 
 from actions.outbox.kinds import TELEGRAM_MESSAGE
 from actions.staff import on_duty_chats
-from flows.definition import Flow, load_flow
+from flows.bot_references import step_title
 from flows.staff_texts import staff_label, staff_plain_text
 from storage.models import Applicant, ConversationState, Outbox
 from storage.repositories import get_applicant
@@ -59,20 +58,12 @@ def remember_last_reply(state: ConversationState, applicant: Applicant, texts: l
     state.data = {**state.data, LAST_REPLY_KEY: masked}  # a new dict: JSON columns track rebinding
 
 
-@cache
-def _registration() -> Flow:
-    return load_flow("registration")
-
-
 def step_label(state: ConversationState | None, applicant: Applicant | None) -> str:
     """Returns where the applicant is, in words: the step's title or what is done."""
     if applicant is not None and applicant.registration_completed_at is not None:
         return staff_plain_text("step_done")
-    flow = _registration()
-    if state is None or not state.step or state.step not in flow.steps:
-        return staff_plain_text("step_none")
-    first_line = flow.step(state.step).prompt.strip().splitlines()[0]
-    return html.unescape(_TAG.sub("", first_line)).strip()
+    title = step_title(state.step) if state is not None and state.step else None
+    return title or staff_plain_text("step_none")
 
 
 def alert_text(*, session: Session, ticket_id: int, chat_id: int, reason: str) -> str:

@@ -50,12 +50,14 @@ def button_label(ref: str) -> str | None:
 
 
 def step_title(step_id: str) -> str | None:
-    """Returns the step's title as the bot shows it ("Langkah 2 dari 8 — Email")."""
+    """Returns the title of the numbered step this step belongs to, as the bot shows it
+    ("Langkah 2 dari 8 — Email" also for the email code)."""
     step = registration().steps.get(step_id)
     if step is None:
         return None
-    first = _TAG.sub("", step.prompt.strip().splitlines()[0])
-    return re.sub(r"^\W+", "", first).strip()
+    first = next(s for s in registration().steps.values() if s.number == step.number)
+    line = _TAG.sub("", first.prompt.strip().splitlines()[0])
+    return html.unescape(re.sub(r"^\W+", "", line).strip())
 
 
 def bot_text(key: str) -> str | None:
