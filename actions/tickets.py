@@ -7,9 +7,11 @@ so two staff pressing /ambil at once cannot both win.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import delete, func, or_, select, update
@@ -18,6 +20,7 @@ from sqlmodel import Session, col
 from actions.staff import active_staff_count
 from actions.staff_hours import (
     OpeningHours,
+    OpeningHoursError,
     WaitEstimate,
     estimate_wait,
     hours_label,
@@ -31,6 +34,9 @@ from storage.models_staff import HANDOFF, TicketEvent, TroubleshootingWalk
 from storage.repositories import open_handoff
 from storage.settings import Settings, get_settings
 
+logger = logging.getLogger(__name__)
+
+ALWAYS_OPEN = "Mon-Sun 00:00-24:00"
 DEFAULT_HANDLE_MINUTES = 6.0  # until enough tickets were closed to measure it
 HANDLE_SAMPLE = 20
 TakeOutcome = Literal["taken", "gone", "missing", "busy"]
@@ -143,9 +149,19 @@ def expected_wait_minutes(*, session: Session, position: int, staff_count: int) 
     return max(1, math.ceil(minutes))
 
 
+@cache
+def _hours(raw: str, zone: str) -> OpeningHours:
+    try:
+        return parse_opening_hours(raw, zone)
+    except OpeningHoursError as error:
+        # A typo in the setting must not break every handoff: estimate as if always open.
+        logger.warning("STAFF_OPENING_HOURS/STAFF_TIMEZONE ignored: %s", error)
+        return parse_opening_hours(ALWAYS_OPEN, "Asia/Jakarta")
+
+
 def opening_hours(settings: Settings) -> OpeningHours:
     """Returns the desk's opening hours from STAFF_OPENING_HOURS and STAFF_TIMEZONE."""
-    return parse_opening_hours(settings.staff_opening_hours, settings.staff_timezone)
+    return _hours(settings.staff_opening_hours, settings.staff_timezone)
 
 
 def wait_estimate(

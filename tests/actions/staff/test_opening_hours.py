@@ -92,3 +92,14 @@ def test_handoff_outside_hours_says_when_staff_are_back(sqlite_engine: Engine) -
                             settings=settings, now=_utc("2026-12-12 02:00"))  # Saturday
     assert "tiket #1" in told and "di luar jam layanan" in told
     assert "Petugas kembali <b>hari Senin pukul 08.00 WIB</b>" in told
+
+
+def test_a_broken_setting_falls_back_to_always_open(
+    sqlite_engine: Engine, caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = Settings(staff_opening_hours="Senin-Jumat 8-17")
+    with session_scope(sqlite_engine) as session:
+        told = wait_text(session=session, settings=settings, position=1,
+                         now=_utc("2026-12-13 03:00"))  # a Sunday
+    assert "sekitar <b>6 menit</b>" in told
+    assert any("STAFF_OPENING_HOURS" in r.getMessage() for r in caplog.records)
