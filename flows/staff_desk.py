@@ -277,7 +277,7 @@ class StaffDesk:
         if step.pushed_by is not None:
             key = "flow_handoff_staff" if step.handoff else "flow_done_staff"
             out.append(Delivery(step.pushed_by, Reply(staff_text(
-                key, ticket=ticket.id, flow_id=step.flow_id, node_id=step.node_id))))
+                key, ticket=ticket.id, flow_id=step.flow_id, node_id=_node_name(step)))))
         return out
 
     # --- lookup and duty ------------------------------------------------------------------------
@@ -334,6 +334,12 @@ def _step_deliveries(session: Session, chat_id: int, step: WalkStep) -> list[Del
         out.append(Delivery(step.pushed_by, Reply(staff_text(
             "flow_action_staff", ticket=step.ticket_id, action=label))))
     return out
+
+
+def _node_name(step: WalkStep) -> str:
+    """Returns the end node as staff read it: the agency's label, or the node id in words."""
+    node = load_trees()[step.flow_id].nodes[step.node_id]
+    return result_reason_label(node.reason) if node.reason else node.id.replace("_", " ")
 
 
 def _step_of(session: Session, chat_id: int) -> str:
