@@ -2,8 +2,10 @@
 
 The relay runs first (group -2): while a ticket is taken, the applicant's messages are copied to
 the staff member and the staff member's plain messages to the applicant, and nothing else runs for
-them. Commands and buttons run in group -1; a staff command from someone without a role is left
-to the normal bot (group 0), so applicants get nothing beyond their own features.
+them — except while a troubleshooting action handed the applicant back to the bot for one numbered
+step (actions/ticket_alerts.bot_has_turn): then their answers (an email, a code) reach the bot.
+Commands and buttons run in group -1; a staff command from someone without a role is left to the
+normal bot (group 0), so applicants get nothing beyond their own features.
 """
 
 from __future__ import annotations
