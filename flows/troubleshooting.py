@@ -111,6 +111,8 @@ def parse_replies(data: dict[str, Any]) -> dict[str, CannedReply]:
                             faq=raw.get("faq"))
         if bool(reply.text) == bool(reply.faq):
             raise CannedError(f"reply {reply.id!r} needs exactly one of text/faq")
+        if unknown_references(reply.text):
+            raise CannedError(f"reply {reply.id!r}: {unknown_references(reply.text)} name nothing")
         if reply.id in replies:
             raise CannedError(f"reply {reply.id!r} is defined twice")
         replies[reply.id] = reply
@@ -270,7 +272,7 @@ def reply_text(reply_id: str) -> str:
     reply = load_replies()[reply_id]
     if reply.faq is not None:
         return html.escape(load_faq()[reply.faq].text)
-    return html.escape(reply.text)
+    return render(reply.text)
 
 
 def callback_data(flow_id: str, node_id: str, index: int) -> str:

@@ -23,7 +23,7 @@ from flows.bot_references import REFERENCE
 from flows.conversation import Conversation
 from flows.messages import Reply
 from flows.staff_desk import Delivery, StaffDesk
-from flows.troubleshooting import Tree, leaf_paths, load_trees
+from flows.troubleshooting import Tree, leaf_paths, load_replies, load_trees
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import ConversationState, Outbox
@@ -107,12 +107,11 @@ def _offered(conv: Conversation, chat: int) -> list[Reply]:
 
 
 def _step_refs() -> set[tuple[str, str]]:
-    refs = set()
-    for tree in TREES.values():
-        for node in tree.nodes.values():
-            refs |= {(m[2].partition(":")[0], m[2].partition(":")[2])
-                     for m in REFERENCE.finditer(node.text) if m[1] == "button"}
-    return refs
+    """Returns the (step, value) of every button the trees and canned replies name."""
+    texts = [node.text for tree in TREES.values() for node in tree.nodes.values()]
+    texts += [reply.text for reply in load_replies().values()]
+    return {(m[2].partition(":")[0], m[2].partition(":")[2])
+            for text_ in texts for m in REFERENCE.finditer(text_) if m[1] == "button"}
 
 
 # The context that brings a chat to each step a reference can name.
