@@ -26,7 +26,7 @@ from flows.staff_desk import Delivery, StaffDesk
 from flows.troubleshooting import Tree, leaf_paths, load_replies, load_trees
 from storage.db import make_engine
 from storage.migrate import upgrade
-from storage.models import ConversationState, Outbox
+from storage.models import Applicant, ConversationState, Outbox
 from storage.models_waves import BasicTestAttempt
 from storage.settings import Settings
 
@@ -41,8 +41,8 @@ TEXT_FILES = ("flows/texts/common.yml", "flows/texts/validation.yml", "flows/tex
 CONTEXT: dict[str, str] = {
     "email_verifikasi_tidak_masuk": "email", "otp_tidak_masuk": "typed_phone",
     "ktp_gagal": "employment_status", "nik_tidak_valid": "password",
-    "nik_sudah_dipakai": "password", "lupa_password": "email_code",
-    "ganti_hp_email": "phone", "tes_gagal": "summary", "tidak_lolos_seleksi": "summary",
+    "nik_sudah_dipakai": "password", "lupa_password": "summary",
+    "ganti_hp_email": "summary", "tes_gagal": "summary", "tidak_lolos_seleksi": "summary",
 }
 
 
@@ -79,30 +79,39 @@ def bot_corpus() -> str:
     return "\n".join(_normal(t) for t in texts)
 
 
-def _at_step(conv: Conversation, engine: Engine, chat: int, context: str) -> None:
-    """Answers the registration correctly up to `context` (a typed phone for `typed_phone`)."""
+def _at_step(conv: Conversation, engine: Engine, chat: int, context: str) -> list[Reply]:
+    """Answers the registration correctly up to `context` (a typed phone for `typed_phone`);
+    returns the bot's prompt of the step reached."""
+    if context == "reset":  # a confirmed account asking for a new kata sandi
+        register_until(conv, engine, "summary", chat)
+        replies = press(conv, "account:edit:password", chat).replies
+        assert step_of(engine, chat) == "reset_code"
+        return replies
     if context == "typed_phone":
         register_until(conv, engine, "ktp_photo", chat)
         text(conv, ANSWERS["phone"], chat)
         assert step_of(engine, chat) == "phone_code"
-        return
+        return _offered(conv, chat)
     register_until(conv, engine, context, chat)
+    return _offered(conv, chat)
 
 
 @contextmanager
-def applicant_at(conv: Conversation, engine: Engine, chat: int, context: str) -> Iterator[None]:
-    """Registers a live applicant up to `context`, and erases them afterwards with /hapusdata
-    (one NIK belongs to one chat, so the next applicant may use it again)."""
+def applicant_at(
+    conv: Conversation, engine: Engine, chat: int, context: str,
+) -> Iterator[list[Reply]]:
+    """Registers a live applicant up to `context` (yielding the step's prompt), and erases them
+    afterwards with /hapusdata (one NIK belongs to one chat, so the next may use it again)."""
     try:
-        _at_step(conv, engine, chat, context)
-        yield
+        yield _at_step(conv, engine, chat, context)
     finally:
         text(conv, "/hapusdata", chat)
         press(conv, "delete:yes", chat)
 
 
 def _offered(conv: Conversation, chat: int) -> list[Reply]:
-    """Returns the bot's prompt of the chat's current step, as /daftar shows it again."""
+    """Returns the bot's prompt of the chat's current step, as /daftar shows it again
+    (before the registration is confirmed)."""
     return text(conv, "/daftar", chat).replies
 
 
@@ -116,7 +125,7 @@ def _step_refs() -> set[tuple[str, str]]:
 
 # The context that brings a chat to each step a reference can name.
 REACH = {"email_code": "email", "phone": "ktp_photo", "phone_code": "typed_phone",
-         "summary": "phone"}
+         "summary": "phone", "reset_code": "reset"}
 
 
 @pytest.mark.parametrize(("step", "value"), sorted(_step_refs()))
@@ -125,9 +134,8 @@ def test_every_button_a_tree_names_is_offered_live(
 ) -> None:
     engine, conv = live
     chat = 7000 + sorted(_step_refs()).index((step, value))
-    with applicant_at(conv, engine, chat, REACH[step]):
+    with applicant_at(conv, engine, chat, REACH[step]) as replies:
         assert step_of(engine, chat) == step
-        replies = _offered(conv, chat)
     if value == "contact":
         contact = conv.flow.step(step).setting("contact_button")
         assert contact in [r.request_contact for r in replies]
@@ -168,6 +176,12 @@ def _state(engine: Engine, chat: int) -> ConversationState:
     return state
 
 
+def _confirmed(engine: Engine, chat: int) -> bool:
+    with Session(engine) as session:
+        found = session.exec(select(Applicant).where(col(Applicant.chat_id) == chat)).one()
+    return found.registration_completed_at is not None
+
+
 def _prompt_line(conv: Conversation, step: str) -> str:
     first = conv.flow.step(step).prompt.strip().splitlines()[0]
     return first.split("{", 1)[0].strip()
@@ -185,6 +199,9 @@ def _check_action(
         assert _outbox_count(engine, chat, kind) > before[kind] or "Tunggu" in said
     elif name.startswith("ask_"):
         step = name.removeprefix("ask_")
+        if step == "password" and _confirmed(engine, chat):  # a reset: the email code first
+            step = "reset_code"
+            assert _outbox_count(engine, chat, "email") > before["email"]
         assert state.step == step and state.flow == "registration"
         assert _prompt_line(conv, step) in said
     elif name == "resume_registration":
