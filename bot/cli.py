@@ -24,8 +24,9 @@ def run(
 ) -> None:
     """Runs the Telegram bot (long polling or webhook); without a token, opens the console chat."""
     from bot.app import build_application, run_polling
-    from bot.dashboard.server import start_beside_bot
+    from bot.dashboard.server import beside_bot
     from bot.runtime import build_runner, configure_logging, prepare_database
+    from storage.db import make_engine
 
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -33,22 +34,20 @@ def run(
         typer.echo("TELEGRAM_BOT_TOKEN belum diisi: membuka obrolan konsol.")
         chat(chat_id=1, staff=False)
         return
-    engine = prepare_database(settings)
-    dashboard = start_beside_bot(engine, settings)
-    try:
-        if webhook or settings.webhook_url:
-            from bot.webhook_server import serve
+    if webhook or settings.webhook_url:
+        from bot.webhook_server import serve
 
+        # serve() checks the settings and migrates; the dashboard's refresher waits for that.
+        with beside_bot(make_engine(settings.database_url), settings):
             serve(settings, workers or settings.webhook_workers)
-            return
-        runner = build_runner(engine, channel="telegram")
-        try:
+        return
+    engine = prepare_database(settings)
+    runner = build_runner(engine, channel="telegram")
+    try:
+        with beside_bot(engine, settings):
             run_polling(build_application(settings, runner), settings)
-        finally:
-            runner.close()
     finally:
-        if dashboard is not None:
-            dashboard.stop()
+        runner.close()
 
 
 @app.command()

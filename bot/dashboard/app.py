@@ -48,6 +48,7 @@ SECURITY_HEADERS = {
                                "frame-ancestors 'none'",
 }
 CLIENT_REFRESH_SECONDS = 30
+FIRST_REFRESH_DELAY = 3.0
 
 
 class Dashboard:
@@ -172,6 +173,9 @@ def build_dashboard(engine: Engine, settings: Settings, *, book: PageBook | None
 async def _refresh_forever(book: PageBook, seconds: float) -> None:
     if seconds <= 0:
         return
+    # A moment's grace: `prakerja run --webhook` checks its settings and migrates meanwhile,
+    # and a run that stops at once never touches the database from here.
+    await asyncio.sleep(min(FIRST_REFRESH_DELAY, seconds))
     while True:
         if book.fresh(seconds):  # built just before serving: wait a round first
             await asyncio.sleep(seconds)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import uvicorn
 from sqlalchemy.engine import Engine
@@ -68,3 +70,14 @@ def start_beside_bot(engine: Engine, settings: Settings) -> DashboardServer | No
     url = (settings.dashboard_public_url or f"http://{settings.dashboard_host}:{server.port}")
     print(str(labels()["started"]).format(url=url.rstrip("/")), flush=True)
     return server
+
+
+@contextmanager
+def beside_bot(engine: Engine, settings: Settings) -> Iterator[DashboardServer | None]:
+    """Runs the dashboard (when enabled) for as long as the block runs the bot."""
+    server = start_beside_bot(engine, settings)
+    try:
+        yield server
+    finally:
+        if server is not None:
+            server.stop()

@@ -1,7 +1,7 @@
 """PMO dashboard: per-minute rollups, used login links, region code and last refusal
 
 Revision ID: 0012
-Revises: 0007, 0004
+Revises: 0007
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from alembic import op
 from storage.crypto import personal_data_cipher
 
 revision = "0012"
-down_revision = ("0007", "0004")
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
@@ -39,13 +39,10 @@ def upgrade() -> None:
         batch.create_index("ix_applicant_created_at", ["created_at"])
     with op.batch_alter_table("conversationstate") as batch:
         batch.add_column(sa.Column("last_problem", sa.String(80), nullable=True))
-    op.create_index("ix_broadcastrecipient_held_429", "broadcastrecipient", ["broadcast_id"],
-                    postgresql_where=sa.text("error = '429'"), sqlite_where=sa.text("error = '429'"))
     _fill_region_codes()
 
 
 def downgrade() -> None:
-    op.drop_index("ix_broadcastrecipient_held_429", table_name="broadcastrecipient")
     with op.batch_alter_table("conversationstate") as batch:
         batch.drop_column("last_problem")
     with op.batch_alter_table("applicant") as batch:
