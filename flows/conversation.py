@@ -34,6 +34,7 @@ from storage.repositories import (
     get_applicant,
     get_or_create_applicant,
     get_state,
+    reset_registration,
     save_state,
 )
 
@@ -237,7 +238,7 @@ class Conversation:
 
     def _restart(self, ctx: TurnContext, _incoming: Incoming) -> None:
         ctx.session.expunge_all()
-        delete_personal_data(session=ctx.session, chat_id=ctx.chat_id)
+        reset_registration(session=ctx.session, chat_id=ctx.chat_id)
         ctx.applicant = get_or_create_applicant(session=ctx.session, chat_id=ctx.chat_id,
                                                 channel=self.channel)
         ctx.state = get_state(session=ctx.session, chat_id=ctx.chat_id)

@@ -140,6 +140,8 @@ def send_sms_code(ctx: TurnContext) -> bool:
 
 
 def _wait_message(issued: IssuedCode) -> str:
+    if issued.limit in ("address", "global"):
+        return text(f"code_{issued.limit}_limit", minutes=max(1, issued.wait_seconds // 60))
     if issued.hourly_limit_hit:
         return text("code_hourly_limit", limit=HOURLY_CODE_LIMIT,
                     minutes=max(1, issued.wait_seconds // 60))
