@@ -201,13 +201,18 @@ class Run:
         import json
         import re
 
+        from storage.crypto import open_json
+
         for _ in range(300):
             with self.engine.connect() as connection:
                 row = connection.execute(text(
                     "select payload from outbox where chat_id=:c and kind='email' "
                     "order by id desc"), {"c": chat_id}).first()
             if row is not None:
-                payload = row[0] if isinstance(row[0], dict) else json.loads(row[0])
+                raw = row[0]
+                payload = json.loads(raw) if isinstance(raw, str) and raw[:1] in "{\"" else raw
+                if isinstance(payload, str):  # sealed whole (storage.encrypted_type.SealedJSON)
+                    payload = open_json(payload)
                 match = re.search(r"\d{6}", payload["body"])
                 assert match
                 return match.group()

@@ -17,6 +17,7 @@ from actions.waves import delete_wave_data
 from flows import wave_steps
 from flows.context import TurnContext
 from flows.definition import Flow, Step, load_flow
+from flows.input_guard import guard_incoming
 from flows.messages import Button, Incoming, Reply, Turn
 from flows.registration_steps import BACK, HANDLERS, go_back, go_to, prompt
 from flows.subscription_steps import (
@@ -107,9 +108,10 @@ class Conversation:
         )
 
     def _dispatch(self, ctx: TurnContext, incoming: Incoming) -> None:
-        if incoming.kind == "text" and len(incoming.text) > self.max_message_length:
-            ctx.say(text("message_too_long", limit=self.max_message_length))
+        guarded = guard_incoming(ctx, incoming, max_length=self.max_message_length)
+        if guarded is None:
             return
+        incoming = guarded
         if incoming.kind == "command":
             self._command(ctx, incoming)
         elif incoming.kind == "button":

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from actions.lookup import ApplicantView, lookup, view_of
+from actions.lookup import ApplicantView, acceptable_term, lookup, view_of
 from actions.staff import Role, active_staff_count, role_of, staff_name
 from actions.tickets import (
     Ticket,
@@ -280,7 +280,7 @@ class StaffDesk:
         views = lookup(session=call.session, query=query, actor_id=call.user_id,
                        actor_role=call.role)
         if not views:
-            call.say(staff_text("lookup_none"))
+            call.say(staff_text("lookup_none" if acceptable_term(query) else "lookup_refused"))
             return
         body = "\n\n".join(_view_text(view) for view in views)
         call.say(staff_text("lookup_title", count=len(views)) + "\n\n" + body)

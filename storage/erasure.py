@@ -16,8 +16,9 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import column, delete, select, table
+from sqlalchemy import Select, column, delete, select, table
 from sqlmodel import Session
 
 ERASE_FILES_LOCK = threading.Lock()
@@ -93,7 +94,7 @@ def erase_chat(session: Session, chat_id: int) -> None:
     """Deletes every row of the chat that ERASURE marks for erasure (children first)."""
     for name, rule in ERASURE.items():
         if isinstance(rule, ByParent):
-            parents = select(column(rule.parent_key)).select_from(
+            parents: Select[Any] = select(column(rule.parent_key)).select_from(
                 table(rule.parent, column(rule.parent_key), column(rule.parent_chat))
             ).where(column(rule.parent_chat) == chat_id)
             session.execute(delete(table(name, column(rule.column)))

@@ -74,6 +74,17 @@ def rotate_all(engine: Engine, cipher: PersonalDataCipher, *, batch_size: int = 
     return tally
 
 
+def stale_counts(engine: Engine, cipher: PersonalDataCipher, *,
+                 batch_size: int = 1000) -> dict[str, int]:
+    """Returns, per sealed column, how many values are not yet under the newest key."""
+    counts: dict[str, int] = {}
+    for target in SEALED_COLUMNS:
+        counts[target.label] = sum(
+            1 for batch in _batches(engine, target, batch_size) for _key, raw in batch
+            if _rotated(target, raw, cipher) is not None)
+    return counts
+
+
 def count_values(engine: Engine, target: SealedColumn) -> int:
     """Returns how many rows of the target have a value."""
     value: ColumnClause[Any] = column(target.column)
