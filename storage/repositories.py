@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import delete
+from sqlalchemy import delete, event
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from storage.crypto import personal_data_cipher
@@ -78,6 +79,17 @@ def delete_personal_data(*, session: Session, chat_id: int) -> None:
     """
     erase_chat(session, chat_id)
     erase_sink_lines(Path(get_settings().outbox_dir), chat_id)
+    event.listen(session, "after_commit", _flush_erased_pages, once=True)
+
+
+def _flush_erased_pages(session: Session) -> None:
+    """Checkpoints SQLite's write-ahead log so erased rows survive in no older page copy."""
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return  # PostgreSQL: autovacuum reclaims dead rows; the data files are not ours to scrub
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def reset_registration(*, session: Session, chat_id: int) -> None:

@@ -156,6 +156,13 @@ def dump_files(directory: Path) -> bytes:
     return b"".join(path.read_bytes() for path in sorted(directory.rglob("*")) if path.is_file())
 
 
+def sqlite_files(engine: Engine) -> bytes:
+    """Returns the SQLite database file and its journal (erased rows must not linger in them)."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return b""
+    return dump_files(Path(engine.url.database).parent)
+
+
 def secrets_of(engine: Engine, chat_id: int) -> dict[str, str]:
     """Returns what must not survive in clear text, the email code read before erasure."""
     return {
@@ -218,6 +225,9 @@ async def test_registration_rotation_and_erasure_leave_nothing_readable(
     if readable:  # the staff chat's "/cari <NIK>" update is not the erased person's row
         pytest.xfail(f"inbox_update keeps processed payloads ({', '.join(readable)}): "
                      "deleting them once processed is the inbox change of issue 13")
+    database_files = sqlite_files(engine)
+    for label, secret in secrets.items():
+        assert secret.encode() not in database_files, f"{label} left in the SQLite file"
 
 
 async def test_rows_are_sealed_with_the_newest_key_only_after_rotation(
