@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -24,53 +24,21 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 from support.applicant_data import ANSWERS, NIK, good_ktp_jpeg, latest_code
+from support.keys import STAFF_ID, Keys
+from support.keys import keys as keys_fixture
 from support.telegram_bot import running_bot
 from support.telegram_user import TelegramUser, texts
 from test_telegram_registration import register_first_half, register_second_half
 from test_webhook import deliver, webhook_server
 from typer.testing import CliRunner
 
-from actions import ktp_pending
 from actions.outbox.setup import build_worker
 from bot.cli import app
-from storage.crypto import personal_data_cipher
 from storage.settings import get_settings
 
-STAFF_ID = 9001
 OTHER_CHAT = 1902
 DOMICILE = "Jl. Kenanga 5, Depok, Jawa Barat"
-
-
-class Keys:
-    """Switches the process's data keys the way an operator changes DATA_ENCRYPTION_KEY."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, outbox_dir: Path) -> None:
-        self.monkeypatch = monkeypatch
-        self.old, self.new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-        monkeypatch.setenv("BLIND_INDEX_KEY", "stable-blind-index-key-for-tests")
-        monkeypatch.setenv("OUTBOX_DIR", str(outbox_dir))
-        monkeypatch.setenv("STAFF_TELEGRAM_IDS", str(STAFF_ID))
-
-    def use(self, value: str) -> None:
-        """Sets DATA_ENCRYPTION_KEY and forgets every cached key, as a restart would."""
-        self.monkeypatch.setenv("DATA_ENCRYPTION_KEY", value)
-        forget_cached_keys()
-
-
-def forget_cached_keys() -> None:
-    """Drops the settings and ciphers cached by the process."""
-    get_settings.cache_clear()
-    personal_data_cipher.cache_clear()
-    ktp_pending._vault.cache_clear()
-
-
-@pytest.fixture
-def keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Keys]:
-    """Yields the key switcher with the old key in use; caches are forgotten afterwards."""
-    switcher = Keys(monkeypatch, tmp_path / "outbox")
-    switcher.use(switcher.old)
-    yield switcher
-    forget_cached_keys()
+keys = keys_fixture
 
 
 class WebhookUser(TelegramUser):
