@@ -1,4 +1,4 @@
-"""Key rotation: every sealed value moves to the newest key, in resumable batches, lookups intact."""
+"""Key rotation: every sealed value moves to the newest key, resumably, lookups intact."""
 
 from __future__ import annotations
 
