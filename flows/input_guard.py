@@ -12,8 +12,6 @@ import dataclasses
 import re
 import unicodedata
 
-from sqlalchemy import String
-
 from flows.context import TurnContext
 from flows.messages import Incoming
 from flows.texts import text
@@ -36,8 +34,8 @@ def field_limit(step_id: str | None) -> int | None:
     """Returns the stored length limit of the applicant field a step fills, if it has one."""
     if not step_id or step_id not in Applicant.__table__.c:  # type: ignore[attr-defined]
         return None
-    column_type = Applicant.__table__.c[step_id].type  # type: ignore[attr-defined]
-    return column_type.length if isinstance(column_type, String) else None
+    length = getattr(Applicant.__table__.c[step_id].type, "length", None)  # type: ignore[attr-defined]
+    return length if isinstance(length, int) else None
 
 
 def guard_incoming(ctx: TurnContext, incoming: Incoming, *, max_length: int) -> Incoming | None:
