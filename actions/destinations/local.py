@@ -29,7 +29,7 @@ class JsonlSink:
             "idempotency_key": message.idempotency_key,
             "kind": message.kind,
             "chat_id": message.chat_id,
-            "destination": message.destination,
+            "destination": message.recipient,
             **{name: message.payload.get(name) for name in self.fields},
         }
         await asyncio.to_thread(self._append, json.dumps(record, ensure_ascii=False))
