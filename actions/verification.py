@@ -19,6 +19,7 @@ from storage.settings import Settings, get_settings
 CODE_TTL = timedelta(minutes=10)
 RESEND_COOLDOWN = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
+KEYED_PREFIX = "k1$"
 HOURLY_CODE_LIMIT = 5  # codes cost money (SMS) and can be abused to spam someone's inbox
 
 
@@ -62,12 +63,18 @@ class CodeLimits:
 
 
 def _digest(code: str, salt: str) -> str:
-    return salt + "$" + hashlib.sha256((salt + code).encode()).hexdigest()
+    # Keyed: six digits are a million guesses, so a plain hash in a leaked table is the code.
+    keyed = personal_data_cipher().blind_index(f"code:{salt}:{code}")
+    return f"{KEYED_PREFIX}{salt}${keyed}"
 
 
 def _matches(code: str, stored: str) -> bool:
-    salt = stored.split("$", 1)[0]
-    return hmac.compare_digest(_digest(code, salt), stored)
+    if stored.startswith(KEYED_PREFIX):
+        salt = stored.removeprefix(KEYED_PREFIX).split("$", 1)[0]
+        return hmac.compare_digest(_digest(code, salt), stored)
+    salt = stored.split("$", 1)[0]  # a code issued before keyed digests (10 minutes at most)
+    legacy = salt + "$" + hashlib.sha256((salt + code).encode()).hexdigest()
+    return hmac.compare_digest(legacy, stored)
 
 
 def _as_aware(moment: datetime) -> datetime:

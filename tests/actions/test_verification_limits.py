@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
@@ -9,10 +10,11 @@ from sqlalchemy.engine import Engine
 from support.conversation_driver import Clock, said
 from support.conversation_driver import text as type_text
 
-from actions.verification import CodeLimits, issue_code
+from actions.verification import CodeCheck, CodeLimits, check_code, issue_code
 from flows.conversation import Conversation
 from flows.messages import Incoming
 from storage.db import session_scope
+from storage.models import VerificationCode
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 EMAIL = "korban@example.com"
@@ -65,3 +67,22 @@ def test_the_applicant_is_told_clearly_in_indonesian(engine: Engine, monkeypatch
         get_settings.cache_clear()
     assert "kode 6 angka" in replies[0]
     assert "sudah menerima banyak kode" in replies[1] and "tetap tersimpan" in replies[1]
+
+
+def test_code_digest_is_keyed_and_older_digests_still_match(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        issued = issue_code(session, chat_id=1, purpose="email", target=EMAIL, now=NOW)
+    with engine.connect() as connection:
+        stored = connection.execute(text("select code_hash from verificationcode")).scalar_one()
+    assert issued.code is not None
+    salt = stored.removeprefix("k1$").split("$", 1)[0]
+    assert hashlib.sha256((salt + issued.code).encode()).hexdigest() not in stored
+    with session_scope(engine) as session:
+        assert check_code(session, chat_id=1, purpose="email", typed=issued.code,
+                          now=NOW) == CodeCheck.OK
+        legacy = "ab12$" + hashlib.sha256(b"ab12" + b"135790").hexdigest()
+        session.add(VerificationCode(chat_id=2, purpose="email", target="t", code_hash=legacy,
+                                     created_at=NOW, expires_at=NOW + timedelta(minutes=10)))
+    with session_scope(engine) as session:
+        assert check_code(session, chat_id=2, purpose="email", typed="135790",
+                          now=NOW) == CodeCheck.OK
