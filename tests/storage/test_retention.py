@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 from support.keys import Keys
 from support.keys import keys as keys_fixture
 from typer.testing import CliRunner
@@ -62,8 +62,8 @@ def test_old_data_goes_and_recent_data_stays(engine: Engine) -> None:
                   HandoffTicket, TicketEvent, DeliveryAttempt, Outbox):
         assert count(engine, model) == (2 if model is Outbox else 1), model.__name__
     with Session(engine) as session:
-        old, recent = (session.get(Outbox, i) for i in (1, 2))
-    assert old is not None and recent is not None
+        old, recent = (session.exec(select(Outbox).where(Outbox.chat_id == n)).one()
+                       for n in (1, 2))
     assert "registration" not in old.payload and old.payload["ack"]["registration_id"] == "ref-1"
     assert old.destination == "-"
     assert recent.payload["registration"]["nik"] == "3273014508900001"
