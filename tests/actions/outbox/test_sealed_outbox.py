@@ -10,15 +10,20 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from support.keys import Keys
+from support.keys import keys as keys_fixture
 
-from actions.destinations import HttpEmailApi, HttpSmsGateway, Message
+from actions.destinations import HttpEmailApi, HttpSmsGateway, JsonlSink, Message, Outcome
+from actions.outbox import Worker
 from actions.outbox.claim import claim_due
 from actions.outbox.setup import build_destinations
 from actions.senders import OutboxEmailSender, OutboxSmsSender
 from storage.db import session_scope
 from storage.models import utcnow
+from storage.repositories import delete_personal_data
 from storage.settings import Settings
 
+keys = keys_fixture
 EMAIL, PHONE, CODE = "siti.nur@example.com", "+6281234567890", "482913"
 
 
@@ -63,3 +68,36 @@ async def test_local_sinks_warn_at_start_up_that_they_write_clear_text(
     warned = [r.getMessage() for r in caplog.records if "CLEAR TEXT" in r.getMessage()]
     assert any("sms.jsonl" in line and "development" in line for line in warned)
     assert not any("email.jsonl" in line for line in warned)  # a real email API is configured
+
+
+ERASING_CHAT = 6
+
+
+class EraseWhileSending:
+    """A local sink during whose delivery the person erases their data (a /hapusdata race)."""
+
+    def __init__(self, engine: Engine, sink: JsonlSink) -> None:
+        self.engine, self.sink = engine, sink
+
+    async def deliver(self, message: Message) -> Outcome:
+        """Lets chat 6 erase its data just before its line is written (another process)."""
+        if message.chat_id == ERASING_CHAT:
+            with session_scope(self.engine) as session:
+                delete_personal_data(session=session, chat_id=ERASING_CHAT)
+        return await self.sink.deliver(message)
+
+
+async def test_a_line_written_while_the_person_erased_is_removed_again(
+    sqlite_engine: Engine, keys: Keys, tmp_path: Path,
+) -> None:
+    sink = JsonlSink(tmp_path / "outbox" / "email.jsonl", fields=("body",))
+    with session_scope(sqlite_engine) as session:
+        OutboxEmailSender().send_email(session, chat_id=ERASING_CHAT, to=EMAIL, subject="Kode",
+                                       body=f"Kode Anda {CODE}")
+        OutboxEmailSender().send_email(session, chat_id=7, to="lain@example.com",
+                                       subject="Kode", body="Kode Anda 111111")
+    worker = Worker(sqlite_engine, {"email": EraseWhileSending(sqlite_engine, sink)})
+    assert await worker.drain() == 2
+    lines = sink.path.read_text()
+    assert CODE not in lines and EMAIL not in lines
+    assert "lain@example.com" in lines  # another chat's line stays
