@@ -20,6 +20,7 @@ from storage.models_broadcast import Subscriber
 
 # C0 and C1 controls except tab and newline, plus the Unicode "noncharacter" U+FFFE/U+FFFF.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+_STEP_BUTTON = re.compile(r"s:[a-z_]+:.+", re.DOTALL)
 FIRST_NAME_MAX = Subscriber.__table__.c.first_name.type.length  # type: ignore[attr-defined]
 FILE_ID_MAX = Applicant.__table__.c.ktp_file_id.type.length  # type: ignore[attr-defined]
 
@@ -47,6 +48,9 @@ def guard_incoming(ctx: TurnContext, incoming: Incoming, *, max_length: int) -> 
         file_id=incoming.file_id if _fits(incoming.file_id, FILE_ID_MAX) else None,
         mime_type=clean(incoming.mime_type)[:64] if incoming.mime_type is not None else None,
     )
+    if cleaned.kind == "button" and not _well_formed_button(cleaned.text):
+        ctx.say(text("stale_button"))  # forged or garbled callback data: nothing we sent
+        return None
     if len(cleaned.text) > max_length:
         ctx.say(text("message_too_long", limit=max_length))
         return None
@@ -55,6 +59,11 @@ def guard_incoming(ctx: TurnContext, incoming: Incoming, *, max_length: int) -> 
         ctx.say(text("answer_too_long", limit=limit))
         return None
     return cleaned
+
+
+def _well_formed_button(value: str) -> bool:
+    """Tells whether step-button data has the "s:<step>:<value>" shape our buttons carry."""
+    return not value.startswith("s:") or bool(_STEP_BUTTON.fullmatch(value))
 
 
 def _fits(value: str | None, limit: int) -> bool:

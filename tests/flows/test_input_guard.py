@@ -48,7 +48,7 @@ def test_an_answer_longer_than_its_column_is_refused_clearly(engine: Engine) -> 
     assert step_of(engine, CHAT) == "email"
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=80, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_text_at_any_step_gets_a_reply(engine: Engine, data: st.DataObject) -> None:
@@ -59,6 +59,11 @@ def test_any_text_at_any_step_gets_a_reply(engine: Engine, data: st.DataObject) 
     value = data.draw(HOSTILE, label="text")
     with session_scope(engine) as session:
         session.merge(ConversationState(chat_id=CHAT, flow="registration", step=step))
-    kind = "command" if value.startswith("/") else "text"
+    kind = data.draw(st.sampled_from(["text", "button"]), label="kind")
+    if kind == "button":
+        value = data.draw(st.sampled_from(["s:", f"s:{step}", f"s:{step}:", "menu:", ""]),
+                          label="button") + value
+    elif value.startswith("/"):
+        kind = "command"
     turn = conversation.handle(CHAT, Incoming(kind=kind, text=value))
     assert turn.replies and all(reply.text.strip() for reply in turn.replies)
