@@ -233,7 +233,10 @@ class Conversation:
             go_back(ctx, self.flow)
             return
         step = self.flow.step(step_id)
+        said_before = len(ctx.replies)
         HANDLERS[step.kind](ctx, self.flow, step, Incoming(kind="button", text=value))
+        if len(ctx.replies) == said_before:  # a value no button of this step carries
+            ctx.say(text("stale_button"))
 
     def _handoff(self, ctx: TurnContext, _incoming: Incoming) -> None:
         ctx.say(handoff_text(session=ctx.session, chat_id=ctx.chat_id, reason="user_request"))

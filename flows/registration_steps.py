@@ -159,8 +159,6 @@ def handle_code_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomin
     if incoming.kind == "button":
         if incoming.text == "resend":
             _resend(ctx, step)
-        else:
-            ctx.say(text("stale_button"))  # no other button belongs to this step
         return
     typed = validate_otp(incoming.text)
     if isinstance(typed, Invalid):
