@@ -121,6 +121,16 @@ def open_json(token: str) -> Any:
 SEALED_SUFFIX = "_sealed"
 
 
+def seal_fields(values: dict[str, object], names: tuple[str, ...]) -> dict[str, object]:
+    """Returns a copy with the named fields encrypted (kept as `<name>_sealed`)."""
+    cipher = personal_data_cipher()
+    sealed = {k: v for k, v in values.items() if k not in names}
+    for name in names:
+        if values.get(name) is not None:
+            sealed[name + SEALED_SUFFIX] = cipher.encrypt(str(values[name]))
+    return sealed
+
+
 def open_fields(values: dict[str, object]) -> dict[str, object]:
     """Returns a copy with every `<name>_sealed` field decrypted back to `<name>`.
 
