@@ -74,6 +74,7 @@ ERASURE: dict[str, Rule] = {
     "applicantresult": ByParent(column="application_id", parent="waveapplication"),
     "resultnotification": ByChat(),
     "basictestattempt": ByChat(),
+    "nudge": ByChat(),
     "agencylistentry": KeptByLegalDuty(
         "exclusion lists supplied by ministries and agencies (the PMO must exclude the NIKs "
         "they list); not data the applicant gave us"),

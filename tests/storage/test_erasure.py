@@ -17,6 +17,7 @@ from storage.erasure import ERASURE, ByChat, ByParent, KeptByLegalDuty, kept_by_
 from storage.models import Applicant, ConversationState, HandoffTicket, Outbox, VerificationCode
 from storage.models_broadcast import Broadcast, BroadcastRecipient, Subscriber
 from storage.models_inbox import InboxUpdate
+from storage.models_nudges import Nudge
 from storage.models_outbox import DeliveryAttempt, KtpBlob
 from storage.models_staff import TicketEvent, TroubleshootingWalk
 from storage.models_waves import (
@@ -94,6 +95,7 @@ def add_rows_of(session: Session, chat_id: int, wave_id: int, broadcast_id: int)
     session.add(InboxUpdate(update_id=chat_id, chat_id=chat_id, payload={"t": 1}))
     session.add(BroadcastRecipient(broadcast_id=broadcast_id, chat_id=chat_id))
     session.add(BasicTestAttempt(chat_id=chat_id, started_at=NOW, deadline_at=NOW))
+    session.add(Nudge(chat_id=chat_id))
     ticket = HandoffTicket(chat_id=chat_id, reason="user_request")
     application = WaveApplication(wave_id=wave_id, chat_id=chat_id, nik=chat_id,
                                   birth_date=date(1990, 8, 5))
