@@ -82,6 +82,7 @@ ERASURE: dict[str, Rule] = {
         "who looked up what: staff id and a masked term, never the applicant's chat; "
         "kept for RETENTION_AUDIT_DAYS as the record of access to personal data"),
     "staffmember": NoApplicantData("call-center staff accounts, not applicants"),
+    "staffduty": NoApplicantData("whether a staff member is on duty, and their own chat"),
     "processedupdate": NoApplicantData("update ids only"),
     "circuitstate": NoApplicantData("health of delivery destinations"),
     "wave": NoApplicantData("waves and their quotas"),
