@@ -116,7 +116,9 @@ def issue_code(
         if (refused := _over_limit(session, query, limit, name, now)) is not None:
             return refused
     previous = latest_code(session, chat_id=chat_id, purpose=purpose)
-    if previous is not None and previous.target == target_index:
+    # Per chat and purpose, whatever the address: going back and typing another one must not
+    # skip the wait (that would let one chat mail-bomb a list of addresses).
+    if previous is not None:
         waited = now - _as_aware(previous.created_at)
         if waited < RESEND_COOLDOWN:
             return IssuedCode(None, int((RESEND_COOLDOWN - waited).total_seconds()) + 1)

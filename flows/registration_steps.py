@@ -115,9 +115,19 @@ def handle_text_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomin
     if problem is not None:
         ctx.say(problem.message)
         return
-    if step.after == "send_email_code":
-        send_email_code(ctx)
+    if step.after == "send_email_code" and not send_email_code(ctx):
+        _code_step_waiting(ctx, flow, step)
+        return
     advance(ctx, flow, step)
+
+
+def _code_step_waiting(ctx: TurnContext, flow: Flow, step: Step) -> None:
+    """Opens the code step without claiming a code was sent: the cooldown is not over yet."""
+    code_step = flow.step(step.next or "")
+    if ctx.state.step != code_step.id:
+        ctx.state.history = [*ctx.state.history, step.id][-30:]
+    ctx.state.step = code_step.id
+    ctx.say(Reply(text("code_not_sent_yet"), buttons=_step_buttons(code_step)))
 
 
 def send_email_code(ctx: TurnContext) -> bool:
