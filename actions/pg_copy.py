@@ -98,3 +98,13 @@ def _wire_of(table: Table | None, column: str, array: npt.NDArray[Any]) -> str:
             if issubclass(kind, sql_type):
                 return wire
     return "u1" if array.dtype == np.bool_ else ">i8"
+
+
+def query_array(
+    connection: Connection, sql: str, params: Mapping[str, Any], dtype: np.dtype[Any]
+) -> npt.NDArray[Any]:
+    """Returns the integer rows of `sql` as a structured array: COPY on PostgreSQL, else fetch."""
+    if connection.dialect.name == "postgresql":
+        return copy_out_binary(connection, sql, params, dtype)
+    rows = connection.execute(text(sql), params).fetchall()
+    return np.array([tuple(row) for row in rows], dtype=dtype)
