@@ -136,11 +136,23 @@ def counts(rows: list[Row], outcome: dict[str, tuple[int, int, int]]) -> dict[st
     }
 
 
+def _malformed(rows: list[Row]) -> list[str]:
+    """Returns the rows whose id or KK group is not in the published form."""
+    hexes = set("0123456789abcdef")
+    problems = [f"baris {row.id}: id atau kk_group tidak sah" for row in rows
+                if len(row.id) != 16 or not set(row.id) <= hexes or row.kk_group == "0" * 16
+                or (row.kk_group != "-" and (len(row.kk_group) != 16
+                                             or not set(row.kk_group) <= hexes))]
+    if len({row.id for row in rows}) != len(rows):
+        problems.append("ada id yang muncul lebih dari sekali")
+    return problems
+
+
 def check(header: dict[str, str], rows: list[Row]) -> list[str]:
     """Returns every problem found in the kit (empty when the draw is confirmed)."""
     if header.get("kit") != KIT_VERSION:
         return [f"bukan kit {KIT_VERSION}"]
-    problems = []
+    problems = _malformed(rows)
     if hashlib.sha256(header["secret_seed"].encode()).hexdigest() != header["seed_commitment"]:
         problems.append("seed rahasia tidak cocok dengan komitmen")
     if not (strong(header["secret_seed"]) and strong(header["beacon"])):

@@ -103,8 +103,9 @@ def test_wrong_or_weak_seed_weak_beacon_and_second_run_are_refused(engine: Engin
 
 def test_a_weak_committed_seed_is_refused_at_the_draw(engine: Engine) -> None:
     with session_scope(engine) as session:
-        from actions.waves import close_wave, create_wave, open_wave
         from waves_builders import CLOSES, OPENS
+
+        from actions.waves import close_wave, create_wave, open_wave
 
         create_wave(session=session, number=1, quota=1, opens_at=OPENS, closes_at=CLOSES)
         open_wave(session=session, number=1, seed_commitment=commitment("1"))
