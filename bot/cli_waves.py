@@ -143,21 +143,26 @@ def wave_show(number: WaveNumber) -> None:
     from sqlmodel import col, select
 
     from actions.waves import WaveError, get_wave
-    from storage.models_waves import LotteryRun
+    from storage.models_waves import LotteryRun, WaveFreeze
 
     try:
         with session_scope(_engine()) as session:
             wave = get_wave(session=session, number=number)
             run = session.exec(select(LotteryRun).where(col(LotteryRun.wave_id) == wave.id)
                                ).first()
+            freeze = session.get(WaveFreeze, wave.id)
     except WaveError as error:
         _fail(str(error))
     table = Table(title=f"Gelombang {number}", show_header=False)
     for key, value in wave.model_dump(exclude={"id"}).items():
         table.add_row(key, str(value))
+    if freeze is not None:
+        table.add_row("beku.inputs_digest", freeze.inputs_digest)
+        table.add_row("beku.applicants", str(freeze.applicants))
     if run is not None:
         for key in ("applicants", "excluded", "eligible", "selected", "priority_selected",
-                    "seed", "draw_digest", "inputs_digest", "seconds"):
+                    "kk_limited", "seed", "beacon", "beacon_source", "final_seed",
+                    "draw_digest", "seconds"):
             table.add_row(f"undian.{key}", str(getattr(run, key)))
     console.print(table)
 
