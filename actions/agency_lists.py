@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+from numpy.lib.stride_tricks import sliding_window_view
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
@@ -37,7 +38,6 @@ MIN_SIZE_SHARE = 0.50  # below this share of the list in force, a partial export
 DIGITS = 16
 # Callback per step: (stage "read" or "store", amount done since the last call, stage total).
 Progress = Callable[[str, int, int], None]
-POWERS = 10 ** np.arange(DIGITS - 1, -1, -1, dtype=np.int64)
 
 
 class ImportRefused(ValueError):
@@ -104,9 +104,29 @@ def parse_block(block: bytes) -> tuple[npt.NDArray[np.int64], int]:
         stops - starts >= 2)
     starts, stops = starts + quoted, stops - quoted
     candidate = np.flatnonzero(stops - starts == DIGITS)
-    digits = data[starts[candidate, None] + np.arange(DIGITS)].astype(np.int64) - ord("0")
-    valid = ((digits >= 0) & (digits <= 9)).all(axis=1) & (digits[:, 0] != 0)
-    return digits[valid] @ POWERS, int(lines.sum())
+    # Rows of a sliding 16-byte window: one index per field instead of sixteen.
+    fields = sliding_window_view(data, DIGITS)[starts[candidate]]  # (n, 16), contiguous
+    words = fields.view("<u8")  # two 8-character words per field, first character lowest
+    valid = _all_digits(words[:, 0]) & _all_digits(words[:, 1]) & (fields[:, 0] != ord("0"))
+    high, low = _eight_digits(words[valid, 0]), _eight_digits(words[valid, 1])
+    return (high * np.uint64(10**8) + low).view(np.int64), int(lines.sum())
+
+
+def _all_digits(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
+    """Tells which 8-byte words are eight ASCII digits (SWAR test, as in simdjson)."""
+    high = np.uint64(0xF0F0F0F0F0F0F0F0)
+    shifted = ((words + np.uint64(0x0606060606060606)) & high) >> np.uint64(4)
+    result: npt.NDArray[np.bool_] = ((words & high) | shifted) == np.uint64(0x3333333333333333)
+    return result
+
+
+def _eight_digits(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """Returns the value of eight ASCII digits per word (SWAR multiply-shift, as in simdjson)."""
+    value = ((words & np.uint64(0x0F0F0F0F0F0F0F0F)) * np.uint64(2561)) >> np.uint64(8)
+    value = ((value & np.uint64(0x00FF00FF00FF00FF)) * np.uint64(6553601)) >> np.uint64(16)
+    result: npt.NDArray[np.uint64] = (
+        (value & np.uint64(0x0000FFFF0000FFFF)) * np.uint64(42949672960001)) >> np.uint64(32)
+    return result
 
 
 def _read(path: Path, progress: Progress) -> tuple[npt.NDArray[np.int64], int, int]:
@@ -118,7 +138,8 @@ def _read(path: Path, progress: Progress) -> tuple[npt.NDArray[np.int64], int, i
         parts.append(nik_keys(niks))
         read, valid = read + lines, valid + len(niks)
         progress("read", len(block), total)
-    keys = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    keys = np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys  # distinct
     return keys, read, read - valid
 
 
