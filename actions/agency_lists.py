@@ -104,6 +104,8 @@ def parse_block(block: bytes) -> tuple[npt.NDArray[np.int64], int]:
         stops - starts >= 2)
     starts, stops = starts + quoted, stops - quoted
     candidate = np.flatnonzero(stops - starts == DIGITS)
+    if not len(candidate):
+        return np.zeros(0, dtype=np.int64), int(lines.sum())
     # Rows of a sliding 16-byte window: one index per field instead of sixteen.
     fields = sliding_window_view(data, DIGITS)[starts[candidate]]  # (n, 16), contiguous
     words = fields.view("<u8")  # two 8-character words per field, first character lowest
