@@ -25,7 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
-from actions.pg_copy import copy_in_binary
+from actions.pg_copy import analyze, copy_in_binary
 from storage.models_waves import LIST_SOURCES, AgencyListEntry, AgencyListImport
 from storage.nik_keys import nik_keys
 
@@ -185,6 +185,7 @@ def import_list(
         if last is not None:
             session.connection().execute(text(
                 "DELETE FROM agencylistentry WHERE import_id = :old"), {"old": last.id})
+        analyze(session.connection(), "agencylistentry")
     logger.info("list %s imported: %s rows read, %s stored", name, read, len(keys))
     return ImportReport(name, read, len(keys), invalid, False, time.perf_counter() - started,
                         before)

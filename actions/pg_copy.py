@@ -108,3 +108,10 @@ def query_array(
         return copy_out_binary(connection, sql, params, dtype)
     rows = connection.execute(text(sql), params).fetchall()
     return np.array([tuple(row) for row in rows], dtype=dtype)
+
+
+def analyze(connection: Connection, *tables: str) -> None:
+    """Refreshes PostgreSQL's statistics after a bulk load, so the next plan fits the new size."""
+    if connection.dialect.name == "postgresql":
+        for table in tables:
+            connection.execute(text(f"ANALYZE {table}"))

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, func, select
 
 from actions.draw import inputs_digest
 from actions.eligibility import PRIORITY_SOURCE, Reason, parse_sources, years_before
-from actions.pg_copy import copy_in_binary, query_array
+from actions.pg_copy import analyze, copy_in_binary, query_array
 from storage.models_waves import (
     AgencyListImport,
     Wave,
@@ -88,6 +88,7 @@ def _snapshot_rows(wave: Wave, raw: npt.NDArray[Any]) -> npt.NDArray[Any]:
 
 def _store(connection: Connection, wave: Wave, rows: npt.NDArray[Any]) -> None:
     table = WaveSnapshotEntry.__table__  # type: ignore[attr-defined]
+    rows = rows[np.argsort(rows["public_id"], kind="stable")]  # primary key order
     columns = {"wave_id": np.full(len(rows), wave.id, dtype=np.int64),
                "public_id": rows["public_id"], "application_id": rows["application_id"],
                "base_mask": rows["mask"], "priority": rows["priority"].astype(bool),
@@ -104,6 +105,7 @@ def freeze_wave(session: Session, wave: Wave) -> WaveFreeze:
     """Writes the wave's snapshot and returns its freeze record with the inputs digest."""
     connection = session.connection()
     lists = lists_in_force(session)
+    analyze(connection, "waveapplication", "cardrecipient")  # applications arrive in bulk
     sql, params = _mask_sql(wave, lists)
     rows = _snapshot_rows(wave, query_array(connection, sql, params, RAW_DTYPE))
     _store(connection, wave, rows)
