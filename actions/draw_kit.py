@@ -19,7 +19,7 @@ import numpy.typing as npt
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from actions.draw import derive_draw, hex_ids, lists_line
+from actions.draw import derive_draw, lists_line
 from actions.lottery import derived_columns, stored_results
 from actions.wave_freeze import load_snapshot
 from actions.waves import WaveError, get_wave
@@ -27,6 +27,7 @@ from storage.models_waves import LotteryRun, Wave, WaveFreeze
 
 KIT_VERSION = "prakerja-draw-kit-v1"
 COLUMNS = ("id", "base_mask", "priority", "kk_group", "position", "selected", "reason_mask")
+ROW = "%s,%d,%d,%s,%d,%d,%d\n"
 COUNTS = ("applicants", "excluded", "eligible", "selected", "priority_selected", "kk_limited")
 
 
@@ -56,15 +57,18 @@ def _told(snapshot: npt.NDArray[Any], run: LotteryRun, wave: Wave,
     return told
 
 
-def _rows(snapshot: npt.NDArray[Any], told: dict[str, npt.NDArray[np.int64]]) -> list[str]:
-    kk = [b"-" if group == b"0000000000000000" else group
-          for group in hex_ids(snapshot["kk_group"])]
-    columns = [hex_ids(snapshot["public_id"]), [str(v).encode() for v in snapshot["mask"].tolist()],
-               [b"1" if v else b"0" for v in snapshot["priority"].tolist()], kk,
-               [str(v).encode() for v in told["draw_position"].tolist()],
-               [b"1" if v else b"0" for v in told["selected"].tolist()],
-               [str(v).encode() for v in told["reason_mask"].tolist()]]
-    return [b",".join(values).decode() for values in zip(*columns, strict=True)]
+def _hex_texts(values: npt.NDArray[np.int64]) -> list[str]:
+    text = values.astype(">i8").tobytes().hex()
+    return [text[i : i + 16] for i in range(0, len(text), 16)]
+
+
+def _rows(snapshot: npt.NDArray[Any], told: dict[str, npt.NDArray[np.int64]]) -> str:
+    """Returns the CSV lines of a slice of the kit, one format operation per row."""
+    kk = ["-" if group == "0" * 16 else group for group in _hex_texts(snapshot["kk_group"])]
+    columns = zip(_hex_texts(snapshot["public_id"]), snapshot["mask"].tolist(),
+                  snapshot["priority"].tolist(), kk, told["draw_position"].tolist(),
+                  told["selected"].tolist(), told["reason_mask"].tolist(), strict=True)
+    return "".join(map(ROW.__mod__, columns))
 
 
 def publish_kit(engine: Engine, *, wave_number: int, path: Path) -> int:
@@ -85,5 +89,5 @@ def publish_kit(engine: Engine, *, wave_number: int, path: Path) -> int:
         for start in range(0, len(snapshot), 500_000):
             part = snapshot[start : start + 500_000]
             chunk = {name: values[start : start + 500_000] for name, values in told.items()}
-            handle.write("".join(row + "\n" for row in _rows(part, chunk)))
+            handle.write(_rows(part, chunk))
     return len(snapshot)
