@@ -29,7 +29,7 @@ from actions.draw import (
     final_seed,
     inputs_digest,
 )
-from actions.pg_copy import analyze, copy_in_binary, query_array
+from actions.pg_copy import analyze, insert_arrays, query_array
 from actions.wave_freeze import load_snapshot
 from actions.waves import WaveError, get_wave
 from storage.models import utcnow
@@ -132,12 +132,7 @@ def _store(connection: Connection, wave: Wave, snapshot: npt.NDArray[Any], draw:
                "selected": draw.selected[order],
                "priority": snapshot["priority"][order].astype(bool),
                "reason_mask": draw.masks[order], "draw_position": draw.positions[order]}
-    if connection.dialect.name == "postgresql":
-        copy_in_binary(connection, table, columns)
-    elif len(snapshot):
-        names = list(columns)
-        values = zip(*(array.tolist() for array in columns.values()), strict=True)
-        connection.execute(table.insert(), [dict(zip(names, v, strict=True)) for v in values])
+    insert_arrays(connection, table, columns)
 
 
 def _record_recipients(connection: Connection, wave: Wave) -> None:

@@ -115,3 +115,16 @@ def analyze(connection: Connection, *tables: str) -> None:
     if connection.dialect.name == "postgresql":
         for table in tables:
             connection.execute(text(f"ANALYZE {table}"))
+
+
+def insert_arrays(connection: Connection, table: Table, columns: Mapping[str, npt.NDArray[Any]]
+                  ) -> None:
+    """Inserts equal-length arrays as rows: binary COPY on PostgreSQL, executemany elsewhere."""
+    if connection.dialect.name == "postgresql":
+        copy_in_binary(connection, table, columns)
+        return
+    names = list(columns)
+    values = zip(*(array.tolist() for array in columns.values()), strict=True)
+    rows = [dict(zip(names, row, strict=True)) for row in values]
+    if rows:
+        connection.execute(table.insert(), rows)

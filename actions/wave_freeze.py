@@ -18,7 +18,7 @@ from sqlmodel import Session, col, func, select
 
 from actions.draw import inputs_digest
 from actions.eligibility import PRIORITY_SOURCE, Reason, parse_sources, years_before
-from actions.pg_copy import analyze, copy_in_binary, query_array
+from actions.pg_copy import analyze, insert_arrays, query_array
 from storage.models_waves import (
     AgencyListImport,
     Wave,
@@ -93,12 +93,7 @@ def _store(connection: Connection, wave: Wave, rows: npt.NDArray[Any]) -> None:
                "public_id": rows["public_id"], "application_id": rows["application_id"],
                "base_mask": rows["mask"], "priority": rows["priority"].astype(bool),
                "kk_group": rows["kk_group"]}
-    if connection.dialect.name == "postgresql":
-        copy_in_binary(connection, table, columns)
-    elif len(rows):
-        names = list(columns)
-        values = zip(*(array.tolist() for array in columns.values()), strict=True)
-        connection.execute(table.insert(), [dict(zip(names, v, strict=True)) for v in values])
+    insert_arrays(connection, table, columns)
 
 
 def freeze_wave(session: Session, wave: Wave) -> WaveFreeze:
