@@ -14,7 +14,7 @@ LONG = {
     "bench.load": "webhook load test with workers and kill -9 (--users 5000 by default)",
     "bench.chaos": "outbox delivery against a failing platform (--db sqlite|postgres|both)",
     "bench.broadcast": "20 000 recipients at the rate limit with a sender kill (--limit 1000)",
-    "bench.lottery": "list import and selection (--applicants N --list-rows M --db ...)",
+    "bench.lottery": "draw day: import, close, draw, publish (5 M × 50 M on PostgreSQL; --small)",
 }
 
 
