@@ -29,7 +29,7 @@ from actions.draw import (
     final_seed,
     inputs_digest,
 )
-from actions.pg_copy import analyze, insert_arrays, query_array
+from actions.pg_copy import copy_in_binary, insert_arrays, query_array
 from actions.wave_freeze import load_snapshot
 from actions.waves import WaveError, get_wave
 from storage.models import utcnow
@@ -86,8 +86,7 @@ def run_lottery(
                               beacon=beacon, source=beacon_source)
         draw = _derive(snapshot, wave, seed_hex)
         _store(connection, wave, snapshot, draw)
-        analyze(connection, "applicantresult")
-        _record_recipients(connection, wave)
+        _record_recipients(connection, wave, snapshot, draw)
         counts = draw.counts(snapshot["priority"])
         seconds = time.perf_counter() - started
         session.add(LotteryRun(
@@ -135,15 +134,25 @@ def _store(connection: Connection, wave: Wave, snapshot: npt.NDArray[Any], draw:
     insert_arrays(connection, table, columns)
 
 
-def _record_recipients(connection: Connection, wave: Wave) -> None:
-    """Keeps the blind index of every selected NIK: once only, even after erasure."""
-    connection.execute(text(
-        "INSERT INTO cardrecipient (nik_key, wave_id, recorded_at) "
-        "SELECT a.nik_key, :wave, :now FROM applicantresult r "
-        "JOIN waveapplication a ON a.id = r.application_id "
-        "WHERE r.wave_id = :wave AND r.selected AND NOT EXISTS "
-        "(SELECT 1 FROM cardrecipient c WHERE c.nik_key = a.nik_key)"),
-        {"wave": wave.id, "now": utcnow()})
+def _record_recipients(connection: Connection, wave: Wave, snapshot: npt.NDArray[Any],
+                       draw: Draw) -> int:
+    """Keeps the blind index of every selected NIK (once only, even after erasure)."""
+    applications = _present_applications(connection, wave)
+    chosen = np.isin(applications["id"], snapshot["application_id"][draw.selected])
+    known = query_array(connection, "SELECT nik_key FROM cardrecipient", {}, KEY_DTYPE)
+    new = np.setdiff1d(applications["nik_key"][chosen], known["nik_key"])  # computed here: a
+    # join inside the INSERT was planned on the pre-draw statistics and took minutes at 1 M.
+    values = {"wave": wave.id, "now": utcnow()}
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("CREATE TEMP TABLE new_recipient (nik_key int8) ON COMMIT DROP"))
+        copy_in_binary(connection, "new_recipient", {"nik_key": new})
+        connection.execute(text("INSERT INTO cardrecipient (nik_key, wave_id, recorded_at) "
+                                "SELECT nik_key, :wave, :now FROM new_recipient"), values)
+    elif len(new):
+        connection.execute(text("INSERT INTO cardrecipient (nik_key, wave_id, recorded_at) "
+                                "VALUES (:key, :wave, :now)"),
+                           [{"key": key, **values} for key in new.tolist()])
+    return len(new)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +224,7 @@ RESULT_COLUMNS = ("selected", "reason_mask", "priority", "draw_position")
 RESULT_DTYPE = np.dtype([("application_id", "<i8"), ("selected", "<i8"), ("reason_mask", "<i8"),
                          ("priority", "<i8"), ("draw_position", "<i8")])
 APPLICATION_DTYPE = np.dtype([("id", "<i8"), ("nik_key", "<i8")])
+KEY_DTYPE = np.dtype([("nik_key", "<i8")])
 
 
 def stored_results(connection: Connection, wave_id: int) -> npt.NDArray[Any]:
