@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import _postgres_base_url
 from sqlalchemy import text
 
 from storage.db import make_engine
@@ -23,9 +22,8 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    base = _postgres_base_url()
-    if base is None:
-        pytest.skip("PostgreSQL not reachable (set TEST_DATABASE_URL to run these tests)")
+    # The shared fixture skips without PostgreSQL; its base URL serves a schema of our own.
+    base = request.getfixturevalue("postgres_url").rsplit("options=", 1)[0].rstrip("?&")
     schema, admin = f"m_{uuid.uuid4().hex[:10]}", make_engine(base)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
