@@ -39,6 +39,7 @@ class Reason(IntFlag):
     UNDERAGE = 1 << 17
     OVERAGE = 1 << 18
     SELECTED_BEFORE = 1 << 19
+    KK_LIMIT = 1 << 20  # a third (or later) applicant of one family card (KK) in draw order
 
 
 def reason_codes(mask: int) -> list[str]:

@@ -32,6 +32,9 @@ MAX_RESULTS = 5
 AUDIT_COLUMNS = ("id", "created_at", "actor_id", "actor_role", "action", "query_masked",
                  "result_count")
 _NIK = re.compile(r"^\d{16}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MAX_TERM = 120  # the audit column's length: a longer term is refused, never half-stored
+REFUSED_TERM = "(refused: too long or control characters)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,13 +126,24 @@ def _wave_result(session: Session, chat_id: int) -> tuple[int | None, str, tuple
     return view.wave, view.state, tuple(view.reasons)
 
 
+def acceptable_term(query: str) -> bool:
+    """Tells whether a search term may be searched: at most MAX_TERM characters, no controls."""
+    term = query.strip()
+    return len(term) <= MAX_TERM and not _CONTROL.search(term)
+
+
 def lookup(
     *, session: Session, query: str, actor_id: int, actor_role: str,
 ) -> list[ApplicantView]:
-    """Finds applicants for staff and writes the lookup to the audit log (masked query)."""
-    found = find_applicants(session=session, query=query)
+    """Finds applicants for staff and writes the lookup to the audit log (masked query).
+
+    A term that is too long or holds control characters is not searched, but still audited.
+    """
+    accepted = acceptable_term(query)
+    found = find_applicants(session=session, query=query) if accepted else []
+    masked = mask_query(query) if accepted else REFUSED_TERM
     session.add(AuditLog(actor_id=actor_id, actor_role=actor_role, action="lookup",
-                         query_masked=mask_query(query), result_count=len(found)))
+                         query_masked=masked, result_count=len(found)))
     return [view_of(session=session, applicant=a) for a in found]
 
 

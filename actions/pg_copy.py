@@ -98,3 +98,33 @@ def _wire_of(table: Table | None, column: str, array: npt.NDArray[Any]) -> str:
             if issubclass(kind, sql_type):
                 return wire
     return "u1" if array.dtype == np.bool_ else ">i8"
+
+
+def query_array(
+    connection: Connection, sql: str, params: Mapping[str, Any], dtype: np.dtype[Any]
+) -> npt.NDArray[Any]:
+    """Returns the integer rows of `sql` as a structured array: COPY on PostgreSQL, else fetch."""
+    if connection.dialect.name == "postgresql":
+        return copy_out_binary(connection, sql, params, dtype)
+    rows = connection.execute(text(sql), params).fetchall()
+    return np.array([tuple(row) for row in rows], dtype=dtype)
+
+
+def analyze(connection: Connection, *tables: str) -> None:
+    """Refreshes PostgreSQL's statistics after a bulk load, so the next plan fits the new size."""
+    if connection.dialect.name == "postgresql":
+        for table in tables:
+            connection.execute(text(f"ANALYZE {table}"))
+
+
+def insert_arrays(connection: Connection, table: Table, columns: Mapping[str, npt.NDArray[Any]]
+                  ) -> None:
+    """Inserts equal-length arrays as rows: binary COPY on PostgreSQL, executemany elsewhere."""
+    if connection.dialect.name == "postgresql":
+        copy_in_binary(connection, table, columns)
+        return
+    names = list(columns)
+    values = zip(*(array.tolist() for array in columns.values()), strict=True)
+    rows = [dict(zip(names, row, strict=True)) for row in values]
+    if rows:
+        connection.execute(table.insert(), rows)

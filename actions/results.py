@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from actions.eligibility import EXCLUSION_SOURCES, reason_codes
 from actions.waves import latest_application
 from flows.texts import TextBook
-from storage.models_waves import ApplicantResult
+from storage.models_waves import ApplicantResult, LotteryRun, WaveFreeze, WaveSnapshotEntry
+from storage.nik_keys import id_hex
 
 RESULTS_FILE = Path(__file__).resolve().parents[1] / "flows" / "texts" / "results.yml"
 ResultState = Literal["none", "pending", "selected", "not_selected"]
@@ -87,3 +88,26 @@ def notification_params(view: ResultView) -> dict[str, str]:
     """Returns the {wave}, {result}, {reason} values of the hasil_seleksi announcement."""
     reason = "" if view.state == "selected" else explain(list(view.reasons))
     return {"wave": str(view.wave), "result": view.label, "reason": reason}
+
+
+def draw_proof(*, session: Session, chat_id: int) -> str:
+    """Returns the applicant's draw id and the published digests of their latest wave, or ""."""
+    latest = latest_application(session=session, chat_id=chat_id)
+    if latest is None:
+        return ""
+    application, wave = latest
+    freeze = session.get(WaveFreeze, wave.id)
+    entry = session.exec(select(WaveSnapshotEntry).where(
+        col(WaveSnapshotEntry.wave_id) == wave.id,
+        col(WaveSnapshotEntry.application_id) == application.id)).first()
+    if freeze is None or entry is None:
+        return ""
+    run = session.exec(select(LotteryRun).where(col(LotteryRun.wave_id) == wave.id)).first()
+    if wave.status != "announced" or run is None:
+        return result_text("proof_frozen", wave=wave.number, digest=freeze.inputs_digest,
+                           id=id_hex(entry.public_id))
+    result = session.get(ApplicantResult, application.id)
+    position = result.draw_position if result is not None else 0
+    return result_text("proof_drawn", wave=wave.number, digest=freeze.inputs_digest,
+                       seed=run.final_seed, id=id_hex(entry.public_id),
+                       position=position or result_text("proof_no_position"))

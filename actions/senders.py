@@ -6,6 +6,8 @@ from typing import Protocol
 
 from sqlmodel import Session
 
+from actions.lookup import mask_email
+from flows.validators.masking import mask_phone
 from storage.models import Outbox
 
 
@@ -29,11 +31,11 @@ class OutboxEmailSender:
     def send_email(
         self, session: Session, *, chat_id: int, to: str, subject: str, body: str
     ) -> None:
-        """Adds an email row to the outbox."""
+        """Adds an email row to the outbox; the address travels only inside the sealed payload."""
         session.add(
             Outbox(
-                kind="email", chat_id=chat_id, destination=to,
-                payload={"subject": subject, "body": body},
+                kind="email", chat_id=chat_id, destination=mask_email(to),
+                payload={"to": to, "subject": subject, "body": body},
             )
         )
 
@@ -42,5 +44,6 @@ class OutboxSmsSender:
     """Queues SMS in the outbox table; a worker (or the console) delivers it."""
 
     def send_sms(self, session: Session, *, chat_id: int, to: str, body: str) -> None:
-        """Adds an SMS row to the outbox."""
-        session.add(Outbox(kind="sms", chat_id=chat_id, destination=to, payload={"body": body}))
+        """Adds an SMS row to the outbox; the number travels only inside the sealed payload."""
+        session.add(Outbox(kind="sms", chat_id=chat_id, destination=mask_phone(to),
+                           payload={"to": to, "body": body}))

@@ -10,12 +10,16 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
+from storage.crypto import personal_data_cipher
 from storage.models import VerificationCode
+from storage.settings import Settings, get_settings
 
 CODE_TTL = timedelta(minutes=10)
 RESEND_COOLDOWN = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
+KEYED_PREFIX = "k1$"
 HOURLY_CODE_LIMIT = 5  # codes cost money (SMS) and can be abused to spam someone's inbox
 
 
@@ -31,20 +35,46 @@ class CodeCheck(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class IssuedCode:
-    """A fresh code to send, or the seconds to wait before another may be sent."""
+    """A fresh code to send, or the seconds to wait before another may be sent.
+
+    `limit` names the hourly limit that was hit: "chat" (this chat), "address" (this email
+    address or phone number, from any chat) or "global" (all codes of this purpose).
+    """
 
     code: str | None
     wait_seconds: int = 0
     hourly_limit_hit: bool = False
+    limit: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CodeLimits:
+    """Codes allowed per hour: per address (from any chat), and for every address together."""
+
+    per_address: int
+    per_purpose: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings, purpose: str) -> CodeLimits:
+        """Returns the limits of "email" or "phone" codes configured in settings."""
+        email = purpose == "email"
+        overall = settings.codes_per_hour_email if email else settings.codes_per_hour_sms
+        return cls(per_address=settings.codes_per_address_per_hour, per_purpose=overall)
 
 
 def _digest(code: str, salt: str) -> str:
-    return salt + "$" + hashlib.sha256((salt + code).encode()).hexdigest()
+    # Keyed: six digits are a million guesses, so a plain hash in a leaked table is the code.
+    keyed = personal_data_cipher().blind_index(f"code:{salt}:{code}")
+    return f"{KEYED_PREFIX}{salt}${keyed}"
 
 
 def _matches(code: str, stored: str) -> bool:
-    salt = stored.split("$", 1)[0]
-    return hmac.compare_digest(_digest(code, salt), stored)
+    if stored.startswith(KEYED_PREFIX):
+        salt = stored.removeprefix(KEYED_PREFIX).split("$", 1)[0]
+        return hmac.compare_digest(_digest(code, salt), stored)
+    salt = stored.split("$", 1)[0]  # a code issued before keyed digests (10 minutes at most)
+    legacy = salt + "$" + hashlib.sha256((salt + code).encode()).hexdigest()
+    return hmac.compare_digest(legacy, stored)
 
 
 def _as_aware(moment: datetime) -> datetime:
@@ -64,20 +94,31 @@ def latest_code(session: Session, *, chat_id: int, purpose: str) -> Verification
 
 
 def issue_code(
-    session: Session, *, chat_id: int, purpose: str, target: str, now: datetime
+    session: Session, *, chat_id: int, purpose: str, target: str, now: datetime,
+    limits: CodeLimits | None = None,
 ) -> IssuedCode:
-    """Creates a new code unless one was sent less than the cooldown ago."""
-    recent = session.exec(
-        select(VerificationCode.created_at)
-        .where(VerificationCode.chat_id == chat_id, VerificationCode.purpose == purpose)
-        .where(col(VerificationCode.created_at) > now - timedelta(hours=1))
-        .order_by(col(VerificationCode.created_at))
-    ).all()
-    if len(recent) >= HOURLY_CODE_LIMIT:
-        free_at = _as_aware(recent[-HOURLY_CODE_LIMIT]) + timedelta(hours=1)
-        return IssuedCode(None, int((free_at - now).total_seconds()) + 1, hourly_limit_hit=True)
+    """Creates a new code unless a cooldown or an hourly limit (chat, address, all) forbids it.
+
+    The address is kept only as its blind index: the limit works across chats without storing
+    who was sent a code.
+    """
+    limits = limits or CodeLimits.from_settings(get_settings(), purpose)
+    target_index = personal_data_cipher().address_index(target)
+    hour_ago = now - timedelta(hours=1)
+    recent = select(VerificationCode.created_at).where(
+        VerificationCode.purpose == purpose, col(VerificationCode.created_at) > hour_ago)
+    checks = (
+        ("chat", HOURLY_CODE_LIMIT, recent.where(VerificationCode.chat_id == chat_id)),
+        ("address", limits.per_address, recent.where(VerificationCode.target == target_index)),
+        ("global", limits.per_purpose, recent),
+    )
+    for name, limit, query in checks:
+        if (refused := _over_limit(session, query, limit, name, now)) is not None:
+            return refused
     previous = latest_code(session, chat_id=chat_id, purpose=purpose)
-    if previous is not None and previous.target == target:
+    # Per chat and purpose, whatever the address: going back and typing another one must not
+    # skip the wait (that would let one chat mail-bomb a list of addresses).
+    if previous is not None:
         waited = now - _as_aware(previous.created_at)
         if waited < RESEND_COOLDOWN:
             return IssuedCode(None, int((RESEND_COOLDOWN - waited).total_seconds()) + 1)
@@ -89,13 +130,28 @@ def issue_code(
         VerificationCode(
             chat_id=chat_id,
             purpose=purpose,
-            target=target,
+            target=target_index,
             code_hash=_digest(code, secrets.token_hex(8)),
             created_at=now,
             expires_at=now + CODE_TTL,
         )
     )
     return IssuedCode(code)
+
+
+def _over_limit(session: Session, query: SelectOfScalar[datetime], limit: int, name: str,
+                now: datetime) -> IssuedCode | None:
+    """Returns the refusal when `limit` codes of the query were issued in the last hour."""
+    if limit <= 0:
+        return IssuedCode(None, 3600, hourly_limit_hit=True, limit=name)
+    oldest = session.exec(
+        query.order_by(col(VerificationCode.created_at).desc()).offset(limit - 1).limit(1)
+    ).first()
+    if oldest is None:
+        return None
+    free_at = _as_aware(oldest) + timedelta(hours=1)
+    return IssuedCode(None, max(1, int((free_at - now).total_seconds()) + 1),
+                      hourly_limit_hit=True, limit=name)
 
 
 def check_code(

@@ -13,14 +13,17 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from actions.eligibility import DEFAULT_EXCLUDED, age_on, birth_date_from_nik, parse_sources
+from actions.wave_freeze import freeze_wave
 from storage.models import Applicant, utcnow
 from storage.models_waves import (
     ApplicantResult,
     BasicTestAttempt,
+    CardRecipient,
     ResultNotification,
     Wave,
     WaveApplication,
 )
+from storage.nik_keys import kk_key, nik_key
 
 COMMITMENT = re.compile(r"^[0-9a-f]{64}$")
 UNDECIDED = ("open", "closed", "selected")
@@ -93,8 +96,11 @@ def open_wave(*, session: Session, number: int, seed_commitment: str) -> Wave:
 
 
 def close_wave(*, session: Session, number: int) -> Wave:
-    """Closes an open wave; nobody can join it any more."""
-    return _move(session, number, "open", "closed")
+    """Closes an open wave and freezes its inputs (snapshot + digest to publish before the draw)."""
+    wave = _move(session, number, "open", "closed")
+    session.flush()
+    freeze_wave(session, wave)
+    return wave
 
 
 def announce_wave(*, session: Session, number: int, now: datetime | None = None) -> int:
@@ -142,13 +148,8 @@ def passed_basic_test(*, session: Session, chat_id: int) -> bool:
 
 
 def selected_before(*, session: Session, nik: str) -> bool:
-    """Tells whether this NIK was selected in any earlier wave."""
-    found = session.execute(
-        sa_select(col(ApplicantResult.application_id))
-        .join(WaveApplication, col(WaveApplication.id) == col(ApplicantResult.application_id))
-        .where(col(WaveApplication.nik) == int(nik), col(ApplicantResult.selected).is_(True))
-    ).first()
-    return found is not None
+    """Tells whether this NIK was selected in any earlier wave (recorded through erasure)."""
+    return session.get(CardRecipient, nik_key(nik)) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +187,11 @@ def join_wave(*, session: Session, applicant: Applicant, now: datetime) -> JoinO
     birth = applicant.birth_date or birth_date_from_nik(applicant.nik or "", today=now.date())
     if age_on(birth, wave.closes_at.date()) < wave.min_age:
         return JoinOutcome("underage", wave)
+    # kk_index: the KK number's blind index, collected at registration (absent: no KK rule).
+    kk = kk_key(getattr(applicant, "kk_index", None))
     session.add(WaveApplication(wave_id=wave.id or 0, chat_id=applicant.chat_id,
-                                nik=int(applicant.nik or 0), birth_date=birth, joined_at=now))
+                                nik_key=nik_key(applicant.nik or ""), kk_key=kk,
+                                birth_date=birth, joined_at=now))
     session.flush()
     return JoinOutcome("joined", wave)
 
@@ -200,7 +204,11 @@ def broadcast_audience(argument: str) -> Select[Any]:
 
 
 def delete_wave_data(*, session: Session, chat_id: int) -> None:
-    """Removes this chat's applications, results, messages and tests (right to erasure)."""
+    """Removes this chat's applications, results, messages and tests (right to erasure).
+
+    Kept on purpose: CardRecipient (a recipient's NIK blind index, legal duty: once only) and the
+    wave snapshots (per-wave keyed ids only, so the published draw stays verifiable).
+    """
     applications = select(col(WaveApplication.id)).where(col(WaveApplication.chat_id) == chat_id)
     session.execute(delete(ApplicantResult).where(
         col(ApplicantResult.application_id).in_(applications)))

@@ -16,7 +16,7 @@ LONG = {
                   "small: --users 6 --duration 5 --think 0.3)",
     "bench.chaos": "outbox delivery against a failing platform (--db sqlite|postgres|both)",
     "bench.broadcast": "20 000 recipients at 1000/s with a sender kill -9, CPU beside floors",
-    "bench.lottery": "list import and selection (--applicants N --list-rows M --db ...)",
+    "bench.lottery": "draw day: import, close, draw, publish (5 M × 50 M on PostgreSQL; --small)",
 }
 
 

@@ -209,18 +209,20 @@ class Telegram:
 
     def email_code(self, chat_id: int) -> str:
         """Returns the 6-digit code of the chat's newest email in the outbox (the user's inbox)."""
-        from sqlalchemy import text
+        from sqlmodel import col, select
 
         from storage.db import make_engine
+        from storage.models import Outbox
 
         self._engine = self._engine or make_engine(self.database_url)
+        newest_email = (select(col(Outbox.payload))  # typed: the sealed payload is opened
+                        .where(col(Outbox.chat_id) == chat_id, col(Outbox.kind) == "email")
+                        .order_by(col(Outbox.id).desc()))
         for _ in range(600):
             with self._engine.connect() as connection:
-                row = connection.execute(text(
-                    "select payload from outbox where chat_id=:c and kind='email' "
-                    "order by id desc"), {"c": chat_id}).first()
+                row = connection.execute(newest_email).first()
             if row is not None:
-                payload = row[0] if isinstance(row[0], dict) else json.loads(row[0])
+                payload = row[0]
                 found = re.search(r"\d{6}", payload["body"])
                 if found:
                     return found.group()

@@ -100,6 +100,8 @@ FEATURE_COMMANDS = [
     ("bot.cli_staff", "audit_app", "audit", "Audit log of staff lookups: export"),
     ("bot.cli_dashboard", "dashboard_app", "dashboard", "PMO dashboard: login link, serve"),
     ("bot.cli_nudges", "nudges_app", "nudges", "Reminders for registrations left halfway"),
+    ("bot.cli_keys", "keys_app", "keys", "Data keys: rotate, status, reindex"),
+    ("bot.cli_retention", "retention_app", "retention", "Retention policy: run, show"),
 ]
 
 

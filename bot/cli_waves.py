@@ -9,15 +9,24 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.engine import Engine
 
 from storage.db import make_engine, session_scope
 from storage.settings import get_settings
 
 wave_app = typer.Typer(help="Gelombang: buat, buka, tutup, umumkan, lihat.", no_args_is_help=True)
-lottery_app = typer.Typer(help="Undian acak gelombang: jalankan, verifikasi.",
+lottery_app = typer.Typer(help="Undian acak gelombang: jalankan, verifikasi, terbitkan kit.",
                           no_args_is_help=True)
 lists_app = typer.Typer(help="Daftar NIK dari kementerian/lembaga.", no_args_is_help=True)
 actions_app = typer.Typer(help="Server aksi rasa_sdk.", no_args_is_help=True)
@@ -72,32 +81,44 @@ def wave_open(
     = None,
 ) -> None:
     """Opens a wave and publishes the SHA-256 commitment of the draw seed."""
-    from actions.lottery import commitment as commit
+    from actions.draw import WeakSeed, check_strength
+    from actions.draw import commitment as commit
     from actions.waves import WaveError, open_wave
 
     if seed is None and commitment is None:
         seed = secrets.token_hex(32)
         console.print(f"Seed baru (SIMPAN RAHASIA sampai undian): [bold]{seed}[/bold]")
-    published = commitment or commit(seed or "")
     try:
+        if seed is not None:
+            check_strength(seed, "seed")
+        published = commitment or commit(seed or "")
         with session_scope(_engine()) as session:
             open_wave(session=session, number=number, seed_commitment=published)
-    except WaveError as error:
+    except (WaveError, WeakSeed) as error:
         _fail(str(error))
     console.print(f"Gelombang {number} dibuka. Komitmen seed (umumkan): [bold]{published}[/bold]")
 
 
 @wave_app.command("close")
 def wave_close(number: WaveNumber) -> None:
-    """Closes an open wave."""
+    """Closes an open wave, freezes its inputs and prints the digest to publish."""
+    from actions.results import result_text
+    from actions.wave_freeze import FreezeError
     from actions.waves import WaveError, close_wave
+    from storage.models_waves import WaveFreeze
 
     try:
         with session_scope(_engine()) as session:
-            close_wave(session=session, number=number)
-    except WaveError as error:
+            wave = close_wave(session=session, number=number)
+            freeze = session.get(WaveFreeze, wave.id)
+            assert freeze is not None  # written by close_wave
+            announcement = result_text(
+                "freeze_announcement", wave=number, applicants=freeze.applicants,
+                digest=freeze.inputs_digest, commitment=wave.seed_commitment)
+    except (WaveError, FreezeError) as error:
         _fail(str(error))
-    console.print(f"Gelombang {number} ditutup.")
+    console.print(f"Gelombang {number} ditutup dan dibekukan. Umumkan sebelum undian:")
+    console.print(announcement, markup=False, highlight=False)
 
 
 @wave_app.command("announce")
@@ -122,21 +143,26 @@ def wave_show(number: WaveNumber) -> None:
     from sqlmodel import col, select
 
     from actions.waves import WaveError, get_wave
-    from storage.models_waves import LotteryRun
+    from storage.models_waves import LotteryRun, WaveFreeze
 
     try:
         with session_scope(_engine()) as session:
             wave = get_wave(session=session, number=number)
             run = session.exec(select(LotteryRun).where(col(LotteryRun.wave_id) == wave.id)
                                ).first()
+            freeze = session.get(WaveFreeze, wave.id)
     except WaveError as error:
         _fail(str(error))
     table = Table(title=f"Gelombang {number}", show_header=False)
     for key, value in wave.model_dump(exclude={"id"}).items():
         table.add_row(key, str(value))
+    if freeze is not None:
+        table.add_row("beku.inputs_digest", freeze.inputs_digest)
+        table.add_row("beku.applicants", str(freeze.applicants))
     if run is not None:
         for key in ("applicants", "excluded", "eligible", "selected", "priority_selected",
-                    "seed", "draw_digest", "inputs_digest", "seconds"):
+                    "kk_limited", "seed", "beacon", "beacon_source", "final_seed",
+                    "draw_digest", "seconds"):
             table.add_row(f"undian.{key}", str(getattr(run, key)))
     console.print(table)
 
@@ -159,64 +185,114 @@ def wave_list() -> None:
 
 @lottery_app.command("run")
 def lottery_run(
-    wave: Annotated[int, typer.Option("--wave", help="Nomor gelombang.")], seed: SeedOption
+    wave: Annotated[int, typer.Option("--wave", help="Nomor gelombang.")], seed: SeedOption,
+    beacon: Annotated[str, typer.Option(help="Nilai beacon publik sesudah penutupan (hex).")],
+    beacon_source: Annotated[str, typer.Option(help="Sumber beacon, mis. URL ronde drand.")],
 ) -> None:
-    """Draws a closed wave with the committed seed (atomic; refuses a second run)."""
+    """Draws a closed, frozen wave with the committed seed and a public beacon value."""
     from actions.lottery import run_lottery
     from actions.waves import WaveError
 
     try:
-        outcome = run_lottery(_engine(), wave_number=wave, seed=seed)
+        outcome = run_lottery(_engine(), wave_number=wave, seed=seed, beacon=beacon,
+                              beacon_source=beacon_source)
     except WaveError as error:
         _fail(str(error))
     console.print(f"Undian gelombang {wave}: {outcome.selected} lolos dari {outcome.applicants} "
-                  f"pendaftar ({outcome.excluded} dikecualikan, {outcome.priority_selected} "
-                  f"prioritas) dalam {outcome.seconds:.1f} s. Digest: {outcome.draw_digest}")
+                  f"pendaftar ({outcome.excluded} dikecualikan, {outcome.kk_limited} karena "
+                  f"batas KK, {outcome.priority_selected} prioritas) dalam "
+                  f"{outcome.seconds:.1f} s. Seed akhir: {outcome.final_seed}. "
+                  f"Digest: {outcome.draw_digest}")
 
 
 @lottery_app.command("verify")
 def lottery_verify(
-    wave: Annotated[int, typer.Option("--wave", help="Nomor gelombang.")], seed: SeedOption
+    wave: Annotated[int, typer.Option("--wave", help="Nomor gelombang.")],
 ) -> None:
-    """Re-derives the draw from the seed and compares it; exits 1 on any mismatch."""
+    """Re-derives the draw from the frozen snapshot and compares every stored value."""
     from actions.lottery import verify_lottery
     from actions.waves import WaveError
 
     try:
-        found = verify_lottery(_engine(), wave_number=wave, seed=seed)
+        found = verify_lottery(_engine(), wave_number=wave)
     except WaveError as error:
         _fail(str(error))
-    for label, good in (("Seed cocok dengan komitmen", found.commitment_ok),
-                        ("Data pendaftar & daftar tidak berubah", found.inputs_unchanged),
-                        ("Urutan undian sama", found.draw_matches),
-                        ("Hasil tersimpan sama", found.stored_matches)):
+    for label, good in found.checks:
         console.print(f"{'✅' if good else '❌'} {label}")
+    if found.differences:
+        table = Table(title=f"{len(found.differences)} perbedaan (maks. 50 ditampilkan)")
+        for column in ("Baris", "Kolom", "Tersimpan", "Seharusnya"):
+            table.add_column(column)
+        for item in found.differences[:50]:
+            table.add_row(item.row, item.column, item.stored, item.derived)
+        console.print(table)
+    console.print(f"{'✅' if not found.differences else '❌'} Hasil tersimpan sama dengan "
+                  f"hasil turunan ({found.erased} pendaftar dihapus atas permintaan sendiri)")
     if not found.ok:
         raise typer.Exit(1)
+
+
+@lottery_app.command("publish")
+def lottery_publish(
+    wave: Annotated[int, typer.Option("--wave", help="Nomor gelombang.")],
+    out: Annotated[Path | None, typer.Option(help="Berkas kit (bawaan: undian-gel-N.csv).")]
+    = None,
+) -> None:
+    """Writes the public verification kit of a drawn wave (no NIK; tools/verify_draw.py)."""
+    from actions.draw_kit import publish_kit
+    from actions.waves import WaveError
+
+    path = out or Path(f"undian-gel-{wave}.csv")
+    try:
+        rows = publish_kit(_engine(), wave_number=wave, path=path)
+    except WaveError as error:
+        _fail(str(error))
+    console.print(f"Kit verifikasi gelombang {wave}: {rows} baris di {path}. Periksa dengan "
+                  f"`python3 -I tools/verify_draw.py {path}`.")
 
 
 @lists_app.command("import")
 def lists_import(
     source: Annotated[str, typer.Argument(help="DAPODIK, DIKTI, …, KEMNAKER_PRIORITY.")],
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    replace: Annotated[bool, typer.Option(help="Terima berkas yang jauh lebih kecil/banyak "
+                                                "salah dari daftar yang berlaku.")] = False,
 ) -> None:
-    """Imports an agency NIK list (CSV, NIK in the first column), replacing the old one."""
+    """Imports an agency NIK list (CSV, NIK in the first column) as the version in force."""
     from actions.agency_lists import import_list
 
-    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-               TimeRemainingColumn())
-    with Progress(*columns, console=console) as progress:
-        task = progress.add_task(f"Impor {source.upper()}", total=path.stat().st_size)
+    with Progress(*_progress_columns(), console=console) as progress:
+        tasks = {"read": progress.add_task(f"Baca {source.upper()}", total=path.stat().st_size,
+                                           unit=("MB/s", 1e6)),
+                 "store": progress.add_task("Simpan NIK", total=None, unit=("jt baris/s", 1e6))}
+
+        def advance(stage: str, done: int, total: int) -> None:
+            progress.update(tasks[stage], advance=done, total=total)
+
         try:
-            report = import_list(_engine(), source=source, path=path,
-                                 progress=lambda size: progress.advance(task, size))
+            report = import_list(_engine(), source=source, path=path, progress=advance,
+                                 replace=replace)
         except ValueError as error:
             _fail(str(error))
     if report.skipped:
         console.print("Berkas sama dengan impor terakhir; tidak ada perubahan.")
     console.print(f"{report.source}: {report.rows_read} baris dibaca, {report.rows_stored} NIK "
-                  f"tersimpan, {report.rows_invalid} tidak valid ({report.rows_per_second:,.0f} "
-                  "baris/detik).")
+                  f"tersimpan (sebelumnya {report.rows_before}), {report.rows_invalid} tidak "
+                  f"valid ({report.rows_per_second:,.0f} baris/detik).")
+
+
+class RateColumn(ProgressColumn):
+    """Shows a task's speed in its own unit (MB/s while reading, rows/s while storing)."""
+
+    def render(self, task: Task) -> Text:
+        """Returns the speed text."""
+        unit, scale = task.fields.get("unit", ("baris/s", 1))
+        return Text(f"{(task.speed or 0) / scale:,.1f} {unit}", style="progress.data.speed")
+
+
+def _progress_columns() -> tuple[ProgressColumn, ...]:
+    return (TextColumn("{task.description:<14}"), BarColumn(), TaskProgressColumn(),
+            RateColumn(), TimeRemainingColumn())
 
 
 @actions_app.command("serve")

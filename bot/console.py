@@ -172,6 +172,7 @@ class ConsoleChat:
             if row.kind in SIMULATED_KINDS:
                 icon = SIMULATED_KINDS[row.kind]
                 body = row.payload.get("body", "")
-                self.write(f"\n{icon} (simulasi, ke {row.destination}):\n{body}")
+                to = row.payload.get("to") or row.destination  # the column holds it masked
+                self.write(f"\n{icon} (simulasi, ke {to}):\n{body}")
             elif row.kind == TELEGRAM_MESSAGE:
                 self.write("\n🔔 " + plain(str(row.payload.get("text", ""))))

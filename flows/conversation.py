@@ -27,6 +27,7 @@ from flows.account_change import (
 from flows.context import TurnContext
 from flows.definition import Flow, Step, load_flow
 from flows.early_photo import keep_early_photo
+from flows.input_guard import guard_incoming
 from flows.messages import Button, Incoming, Reply, Turn
 from flows.registration_steps import BACK, HANDLERS, go_back, go_to, prompt, send_reset_code
 from flows.subscription_steps import (
@@ -44,6 +45,7 @@ from storage.repositories import (
     get_applicant,
     get_or_create_applicant,
     get_state,
+    reset_registration,
     save_state,
 )
 
@@ -137,9 +139,10 @@ class Conversation:
         )
 
     def _dispatch(self, ctx: TurnContext, incoming: Incoming) -> None:
-        if incoming.kind == "text" and len(incoming.text) > self.max_message_length:
-            ctx.say(text("message_too_long", limit=self.max_message_length))
+        guarded = guard_incoming(ctx, incoming, max_length=self.max_message_length)
+        if guarded is None:
             return
+        incoming = guarded
         if incoming.kind == "command":
             self._command(ctx, incoming)
         elif incoming.kind == "button":
@@ -271,7 +274,10 @@ class Conversation:
             go_back(ctx, self.flow)
             return
         step = self.flow.step(step_id)
+        said_before = len(ctx.replies)
         HANDLERS[step.kind](ctx, self.flow, step, Incoming(kind="button", text=value))
+        if len(ctx.replies) == said_before:  # a value no button of this step carries
+            ctx.say(text("stale_button"))
 
     def _change(self, ctx: TurnContext, part: str) -> None:
         if not begin_change(ctx, part):
@@ -288,7 +294,7 @@ class Conversation:
 
     def _restart(self, ctx: TurnContext, _incoming: Incoming) -> None:
         ctx.session.expunge_all()
-        delete_personal_data(session=ctx.session, chat_id=ctx.chat_id)
+        reset_registration(session=ctx.session, chat_id=ctx.chat_id)
         ctx.applicant = get_or_create_applicant(session=ctx.session, chat_id=ctx.chat_id,
                                                 channel=self.channel)
         ctx.state = get_state(session=ctx.session, chat_id=ctx.chat_id)

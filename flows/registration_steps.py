@@ -117,9 +117,19 @@ def handle_text_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomin
         note_refusal(ctx.state, step.id, problem.message)
         ctx.say(problem.message)
         return
-    if step.after == "send_email_code":
-        send_email_code(ctx)
+    if step.after == "send_email_code" and not send_email_code(ctx):
+        _code_step_waiting(ctx, flow, step)
+        return
     advance(ctx, flow, step)
+
+
+def _code_step_waiting(ctx: TurnContext, flow: Flow, step: Step) -> None:
+    """Opens the code step without claiming a code was sent: the cooldown is not over yet."""
+    code_step = flow.step(step.next or "")
+    if ctx.state.step != code_step.id:
+        ctx.state.history = [*ctx.state.history, step.id][-30:]
+    ctx.state.step = code_step.id
+    ctx.say(Reply(text("code_not_sent_yet"), buttons=_step_buttons(code_step)))
 
 
 def send_email_code(ctx: TurnContext) -> bool:
@@ -161,6 +171,8 @@ def send_sms_code(ctx: TurnContext) -> bool:
 
 
 def _wait_message(issued: IssuedCode) -> str:
+    if issued.limit in ("address", "global"):
+        return text(f"code_{issued.limit}_limit", minutes=max(1, issued.wait_seconds // 60))
     if issued.hourly_limit_hit:
         return text("code_hourly_limit", limit=HOURLY_CODE_LIMIT,
                     minutes=max(1, issued.wait_seconds // 60))

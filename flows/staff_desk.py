@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from actions.lookup import ApplicantView, lookup, view_of
+from actions.lookup import ApplicantView, acceptable_term, lookup, view_of
 from actions.staff import Role, is_on_duty, on_duty_chats, role_of, set_duty, staff_name
 from actions.ticket_alerts import reason_label, step_label
 from actions.tickets import (
@@ -289,7 +289,7 @@ class StaffDesk:
         views = lookup(session=call.session, query=query, actor_id=call.user_id,
                        actor_role=call.role)
         if not views:
-            call.say(staff_text("lookup_none"))
+            call.say(staff_text("lookup_none" if acceptable_term(query) else "lookup_refused"))
             return
         body = "\n\n".join(_view_text(view, _step_of(call.session, view.chat_id))
                             for view in views)

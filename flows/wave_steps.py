@@ -18,7 +18,7 @@ from actions.basic_test import (
     start_or_resume,
 )
 from actions.eligibility import prescreen_questions
-from actions.results import applicant_result
+from actions.results import applicant_result, draw_proof
 from actions.wave_messages import join_message, status_lines, wave_text
 from actions.waves import join_wave
 from flows.context import TurnContext
@@ -137,6 +137,8 @@ def confirm_join(ctx: TurnContext) -> None:
 def show_result(ctx: TurnContext) -> None:
     """Shows the latest result with reasons and next steps (/hasil)."""
     ctx.say(applicant_result(session=ctx.session, chat_id=ctx.chat_id).text)
+    if proof := draw_proof(session=ctx.session, chat_id=ctx.chat_id):  # id + digests (#14)
+        ctx.say(proof)
 
 
 def status_text(ctx: TurnContext) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, BigInteger, Column, event
 from sqlmodel import Field, SQLModel
 
 from storage.crypto import personal_data_cipher
-from storage.encrypted_type import EncryptedString
+from storage.encrypted_type import EncryptedString, SealedJSON
 
 
 def utcnow() -> datetime:
@@ -96,7 +96,9 @@ class Outbox(SQLModel, table=True):
     kind: str = Field(max_length=24, index=True)
     chat_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
     destination: str = Field(max_length=254)
-    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Sealed whole: a row may wait for days and holds names, addresses, codes and NIKs.
+    payload: dict[str, Any] = Field(default_factory=dict,
+                                    sa_column=Column(SealedJSON, nullable=False))
     status: str = Field(default="pending", max_length=16, index=True)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)

@@ -1,10 +1,11 @@
-"""Tables of waves: waves, applications, agency lists, lottery runs, results and the basic test.
+"""Tables of waves: waves, applications, agency lists, frozen inputs, draws, results, the test.
 
-Agency lists are keyed by the NIK itself stored as BIGINT (16 digits < 2**63): 8 bytes, no
-hashing cost, and a direct equi-join with the applications. A hash would not protect anything
-here — the NIK space is small and structured, so an unkeyed SHA-256 is reversible by brute force —
-while costing 32 bytes per row. At 50 M rows the (nik, source) primary key is the only index
-(SQLite: WITHOUT ROWID, so the table *is* that index).
+No NIK is stored here: applications and agency lists hold `nik_key`, the 64-bit keyed blind
+index of storage.nik_keys (8 bytes, an equi-join, unreadable without the key). Agency list rows
+belong to one import (a version); at 50 M rows the (import_id, nik_key) primary key is the only
+index (SQLite: WITHOUT ROWID, so the table *is* that index). At close a wave's inputs are frozen
+into WaveFreeze + WaveSnapshotEntry, which hold only per-wave keyed ids, so a later list import
+or one applicant's erasure changes nothing a verification needs.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, SmallInteger, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models import utcnow
 
 WAVE_STATUSES = ("planned", "open", "closed", "selected", "announced")
-# Stored as SmallInteger codes = position in this tuple: append only, never reorder.
+# Reason bit of a source = 1 << its position in this tuple: append only, never reorder.
 LIST_SOURCES = (
     "DAPODIK", "DIKTI", "BPUM", "BSU", "BANSOS", "ASN", "TNI", "POLRI", "DPRD", "DESA", "BUMN",
     "PRIOR_RECIPIENT", "KEMNAKER_PRIORITY",
@@ -51,10 +52,10 @@ class Wave(SQLModel, table=True):
 
 
 class WaveApplication(SQLModel, table=True):
-    """One applicant joining one wave; NIK and birth date are copied so the draw needs no join."""
+    """One applicant joining one wave; NIK key, KK key and birth date copied for the freeze."""
 
     __table_args__ = (
-        UniqueConstraint("wave_id", "nik", name="uq_waveapplication_wave_nik"),
+        UniqueConstraint("wave_id", "nik_key", name="uq_waveapplication_wave_nik_key"),
         UniqueConstraint("wave_id", "chat_id", name="uq_waveapplication_wave_chat"),
     )
 
@@ -62,22 +63,24 @@ class WaveApplication(SQLModel, table=True):
     wave_id: int = Field(foreign_key="wave.id")
     # chat_id, not a foreign key: erasure of the applicant must not be blocked by history.
     chat_id: int = Field(sa_type=BigInteger, index=True)
-    nik: int = Field(sa_type=BigInteger, index=True)
+    nik_key: int = Field(sa_type=BigInteger, index=True)
+    # 0 when the applicant gave no KK number (the 2-per-KK rule then does not apply).
+    kk_key: int = Field(default=0, sa_type=BigInteger)
     birth_date: date
     joined_at: datetime = Field(default_factory=utcnow)
 
 
 class AgencyListEntry(SQLModel, table=True):
-    """A NIK found in one agency's list (exclusion, or KEMNAKER_PRIORITY for priority)."""
+    """A NIK (its blind index) in one imported version of an agency list."""
 
     __table_args__ = {"sqlite_with_rowid": False}
 
-    nik: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    source: int = Field(sa_column=Column(SmallInteger, primary_key=True, autoincrement=False))
+    import_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    nik_key: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
 
 
 class AgencyListImport(SQLModel, table=True):
-    """One import of an agency list file; a re-import of the same file is skipped."""
+    """One import (version) of an agency list; the newest of a source is the one in force."""
 
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=24, index=True)
@@ -88,20 +91,59 @@ class AgencyListImport(SQLModel, table=True):
     imported_at: datetime = Field(default_factory=utcnow)
 
 
+class WaveFreeze(SQLModel, table=True):
+    """The inputs of a wave fixed at close: list versions in force and the published digest."""
+
+    wave_id: int = Field(foreign_key="wave.id", primary_key=True)
+    inputs_digest: str = Field(max_length=64)
+    applicants: int
+    # [{"source", "import_id", "file_sha256", "rows"}] sorted by source.
+    lists: list[dict[str, Any]] = Field(default_factory=list,
+                                        sa_column=Column(JSON, nullable=False))
+    frozen_at: datetime = Field(default_factory=utcnow)
+
+
+class WaveSnapshotEntry(SQLModel, table=True):
+    """One frozen applicant of a wave: keyed public id, reasons known at close, priority, KK."""
+
+    __table_args__ = (
+        UniqueConstraint("wave_id", "application_id", name="uq_wavesnapshotentry_application"),
+    )
+
+    wave_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    public_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    application_id: int = Field(sa_type=BigInteger)
+    base_mask: int = Field(sa_type=BigInteger)
+    priority: bool
+    kk_group: int = Field(default=0, sa_type=BigInteger)  # 0: no KK number given
+
+
+class CardRecipient(SQLModel, table=True):
+    """The blind index of a NIK that was selected: kept through erasure (legal duty, once only)."""
+
+    nik_key: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    wave_id: int
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
 class LotteryRun(SQLModel, table=True):
-    """The one draw of a wave, with the revealed seed and digests anyone can re-derive."""
+    """The one draw of a wave, with the revealed seed material and digests anyone can re-derive."""
 
     id: int | None = Field(default=None, primary_key=True)
     wave_id: int = Field(foreign_key="wave.id", unique=True)
-    seed: str = Field(max_length=200)
+    seed: str = Field(max_length=200)  # the committed secret, revealed at the draw
     seed_commitment: str = Field(max_length=64)
     inputs_digest: str = Field(max_length=64)
+    beacon: str = Field(default="", max_length=200)
+    beacon_source: str = Field(default="", max_length=500)
+    final_seed: str = Field(default="", max_length=64)
     draw_digest: str = Field(max_length=64)
     applicants: int
     excluded: int
     eligible: int
     selected: int
     priority_selected: int
+    kk_limited: int = 0
     seconds: float
     created_at: datetime = Field(default_factory=utcnow)
 

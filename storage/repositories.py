@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from pathlib import Path
+
+from sqlalchemy import delete, event
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from storage.crypto import personal_data_cipher
+from storage.erasure import erase_chat, erase_sink_lines
 from storage.models import (
     Applicant,
     ConversationState,
@@ -16,6 +20,7 @@ from storage.models import (
 )
 from storage.models_outbox import KtpBlob
 from storage.models_staff import TicketEvent, TroubleshootingWalk
+from storage.settings import get_settings
 
 
 def get_applicant(*, session: Session, chat_id: int) -> Applicant | None:
@@ -68,7 +73,27 @@ def open_handoff(*, session: Session, chat_id: int, reason: str) -> HandoffTicke
 
 
 def delete_personal_data(*, session: Session, chat_id: int) -> None:
-    """Removes everything stored about this chat's person (UU PDP right to erasure)."""
+    """Removes every row and local file line that names this chat's person (UU PDP erasure).
+
+    storage.erasure.ERASURE says, table by table, what is erased and what a legal duty keeps.
+    """
+    erase_chat(session, chat_id)
+    erase_sink_lines(Path(get_settings().outbox_dir), chat_id)
+    event.listen(session, "after_commit", _flush_erased_pages, once=True)
+
+
+def _flush_erased_pages(session: Session) -> None:
+    """Checkpoints SQLite's write-ahead log so erased rows survive in no older page copy."""
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return  # PostgreSQL: autovacuum reclaims dead rows; the data files are not ours to scrub
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def reset_registration(*, session: Session, chat_id: int) -> None:
+    """Removes the registration answers, codes, queued messages and tickets to start over."""
     tables = (Applicant, ConversationState, VerificationCode, Outbox, HandoffTicket, KtpBlob,
               TicketEvent, TroubleshootingWalk)
     for table in tables:

@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     dukcapil_api_token: str | None = None
     data_encryption_key: str | None = None
     data_key_file: str = ".cache/data.key"
+    blind_index_key: str | None = None
+    blind_index_key_file: str = ".cache/blind-index.key"
+    codes_per_address_per_hour: int = 5
+    codes_per_hour_email: int = 5000
+    codes_per_hour_sms: int = 2000
+    retention_ktp_days: int = 30
+    retention_payload_days: int = 30
+    retention_audit_days: int = 365
+    retention_conversation_days: int = 180
     outbox_max_attempts: int = 20
     outbox_backoff_base_seconds: float = 2.0
     outbox_backoff_cap_seconds: float = 900.0

@@ -28,6 +28,11 @@ class Message:
     attachment: bytes | None = None
     attachment_type: str | None = None
 
+    @property
+    def recipient(self) -> str:
+        """Returns the address to deliver to: the sealed payload's "to", else the destination."""
+        return str(self.payload.get("to") or self.destination)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Delivered:

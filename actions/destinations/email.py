@@ -23,7 +23,7 @@ class HttpEmailApi:
     async def deliver(self, message: Message) -> Outcome:
         """Sends one email; the provider deduplicates on the idempotency key."""
         body = {
-            "to": message.destination,
+            "to": message.recipient,
             "subject": message.payload.get("subject", ""),
             "text": message.payload.get("body", ""),
         }

@@ -22,6 +22,6 @@ class HttpSmsGateway:
 
     async def deliver(self, message: Message) -> Outcome:
         """Sends one SMS; the gateway deduplicates on the idempotency key."""
-        body = {"to": message.destination, "text": message.payload.get("body", "")}
+        body = {"to": message.recipient, "text": message.payload.get("body", "")}
         return await post_idempotent(self.client, self.url, headers=self.headers,
                                      message=message, json=body)

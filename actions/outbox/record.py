@@ -6,6 +6,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import update
@@ -17,8 +18,10 @@ from actions.outbox import breaker
 from actions.outbox.backoff import RetryPolicy
 from actions.outbox.claim import Claimed
 from actions.outbox.kinds import DEAD, DELIVERED, KTP_ATTACHMENT, PENDING, SENDING
+from storage.erasure import erase_sink_lines
 from storage.models import Outbox
 from storage.models_outbox import DeliveryAttempt
+from storage.settings import get_settings
 
 logger = logging.getLogger(__name__)
 ERROR_LIMIT = 200
@@ -54,6 +57,7 @@ class Recorder:
         payload = {**row.payload, "ack": outcome.ack}
         if not _fenced_update(session, row, status=DELIVERED, delivered_at=now, last_error=None,
                               payload=payload, next_attempt_at=now):
+            _forget_if_erased(session, row)
             return None
         self._attempt(session, row, "delivered", outcome.status_code, None, None, duration_ms)
         breaker.record_success(session, row.kind, now=now)
@@ -96,6 +100,12 @@ class Recorder:
             status_code=status_code, error=error, retry_in_seconds=delay,
             duration_ms=duration_ms, worker=self.worker,
         ))
+
+
+def _forget_if_erased(session: Session, row: Claimed) -> None:
+    """Drops the local sink lines of a row whose person erased their data while it was sent."""
+    if row.chat_id is not None and session.get(Outbox, row.outbox_id) is None:
+        erase_sink_lines(Path(get_settings().outbox_dir), row.chat_id)
 
 
 def _fenced_update(session: Session, row: Claimed, **values: Any) -> bool:

@@ -12,7 +12,6 @@ from actions.ktp_vault import KtpVault
 from actions.outbox.claim import Claimed
 from actions.outbox.kinds import DEAD, DELIVERED, KTP_ATTACHMENT, REGISTRATION, TELEGRAM_MESSAGE
 from actions.outbox.texts import text
-from storage.crypto import seal_fields
 from storage.models import Applicant, Outbox
 from storage.settings import get_settings
 
@@ -25,17 +24,16 @@ REGISTRATION_FIELDS = (
     "domicile_address", "education", "employment_status", "phone", "phone_verified_via",
     "email_verified_at", "registration_completed_at", "channel",
 )
-SEALED_FIELDS = ("nik",)
 
 
 def registration_payload(applicant: Applicant) -> dict[str, Any]:
-    """Returns the registration fields as JSON-ready values (dates in ISO 8601), with the NIK
-    sealed: the outbox row may wait for days and must not hold it in the clear."""
+    """Returns the registration fields as JSON-ready values (dates in ISO 8601); the outbox
+    column seals the whole payload, as the row may wait for days."""
     values: dict[str, Any] = {}
     for name in REGISTRATION_FIELDS:
         value = getattr(applicant, name)
         values[name] = value.isoformat() if isinstance(value, date | datetime) else value
-    return seal_fields(values, SEALED_FIELDS)
+    return values
 
 
 def enqueue_registration_submission(

@@ -10,15 +10,15 @@ import pytest
 from rasa_sdk.executor import ActionExecutor
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from waves_builders import CLOSES, OPENS
+from waves_builders import CLOSES, OPENS, add_list, draw, strong
 
-from actions.lottery import commitment, run_lottery
+from actions.lottery import commitment
 from actions.server import ACTION_NAMES, database
 from actions.waves import announce_wave, close_wave, create_wave, open_wave
 from storage.db import session_scope
 from storage.models import Applicant
 from storage.models_staff import HANDOFF
-from storage.models_waves import AgencyListEntry, BasicTestAttempt
+from storage.models_waves import BasicTestAttempt
 
 NOW = datetime(2021, 2, 25, 9, 0, tzinfo=UTC)
 TAG = re.compile(r"</?[a-z]+[^>]*>")
@@ -62,13 +62,13 @@ def slots_of(response: dict[str, Any]) -> dict[str, Any]:
 def populate(engine: Engine) -> None:
     with session_scope(engine) as session:
         wave = create_wave(session=session, number=13, quota=1, opens_at=OPENS, closes_at=CLOSES)
-        open_wave(session=session, number=13, seed_commitment=commitment("s"))
+        open_wave(session=session, number=13, seed_commitment=commitment(strong("s")))
         for chat, nik in ((10, "3273014508900001"), (11, "3273014508900002")):
             session.add(Applicant(chat_id=chat, nik=nik, birth_date=date(1990, 8, 5),
                                   registration_completed_at=NOW))
             session.add(BasicTestAttempt(chat_id=chat, started_at=NOW, deadline_at=NOW,
                                          passed=True, score=9, max_score=10))
-        session.add(AgencyListEntry(nik=3273014508900002, source=1))  # DIKTI
+        add_list(session, "DIKTI", [3273014508900002])
         assert wave.id is not None
 
 
@@ -103,7 +103,7 @@ async def test_join_then_result_and_reason(executor: ActionExecutor, engine: Eng
     assert slots_of(pending)["result_status"] == "pending"
     with session_scope(engine) as session:
         close_wave(session=session, number=13)
-    run_lottery(engine, wave_number=13, seed="s")
+    draw(engine, number=13, seed="s")
     with session_scope(engine) as session:
         announce_wave(session=session, number=13)
     assert slots_of(await call(executor, "action_check_result", "10")) == {

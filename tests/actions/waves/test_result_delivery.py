@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from waves_builders import closed_wave, nik
+from waves_builders import closed_wave, draw, nik
 
-from actions.lottery import run_lottery
 from actions.result_delivery import hand_results_to_sender
 from actions.waves import announce_wave
 from storage.db import session_scope
@@ -18,7 +17,7 @@ def test_each_applicant_gets_one_result_message_with_reason(engine: Engine) -> N
     niks = [nik(i) for i in range(6)]
     closed_wave(engine, number=3, quota=2, seed="benih", niks=niks,
                 lists={"DAPODIK": [niks[5]]}, first_chat=700)
-    run_lottery(engine, wave_number=3, seed="benih")
+    draw(engine, number=3, seed="benih")
     with session_scope(engine) as session:
         assert announce_wave(session=session, number=3) == 6
         assert hand_results_to_sender(session=session, wave_number=3, created_by="t") == 6
