@@ -358,16 +358,16 @@ def lotteries(session: Session) -> list[Row]:
     query = (
         select(w.c.id, w.c.number, w.c.status, w.c.quota, run.c.applicants, run.c.selected,
                func.coalesce(run.c.seed_commitment, w.c.seed_commitment),
-               run.c.draw_digest, run.c.inputs_digest)
+               run.c.draw_digest, run.c.inputs_digest, run.c.final_seed)
         .select_from(w.outerjoin(run, run.c.wave_id == w.c.id)).order_by(w.c.number)
     )
     rows = []
-    for wave_id, n, st, q, drawn, s, sc, dd, idg in session.execute(query):
+    for wave_id, n, st, q, drawn, s, sc, dd, idg, final in session.execute(query):
         # A drawn wave's run recorded its applicants; only undrawn waves are counted live.
         applicants = drawn if drawn is not None else _applications(session, wave_id)
         # A wave not drawn yet has no selected count: "" rather than a suppressed None.
         rows.append((n, st, q, suppress(applicants), "" if s is None else suppress(s),
-                     sc or "", dd or "", idg or ""))
+                     sc or "", dd or "", idg or "", final or ""))
     return rows
 
 

@@ -93,9 +93,9 @@ SEED_SQL = [
          score, max_score, passed)
        SELECT chat_id, now(), now(), '{}', now(), 8, 10, chat_id % 10 < 6
        FROM applicant WHERE registration_completed_at IS NOT NULL AND chat_id % 10 < 7""",
-    """INSERT INTO waveapplication (wave_id, chat_id, nik, birth_date, joined_at)
+    """INSERT INTO waveapplication (wave_id, chat_id, nik_key, kk_key, birth_date, joined_at)
        SELECT (SELECT id FROM wave w WHERE a.created_at < w.closes_at
-               ORDER BY w.closes_at LIMIT 1), a.chat_id, a.chat_id, DATE '1990-01-01', now()
+               ORDER BY w.closes_at LIMIT 1), a.chat_id, a.chat_id, 0, DATE '1990-01-01', now()
        FROM applicant a
        WHERE a.registration_completed_at IS NOT NULL AND a.chat_id % 10 < 5""",
     """DELETE FROM waveapplication WHERE wave_id IS NULL""",

@@ -104,7 +104,7 @@ def _wave_history(engine: Engine) -> None:
             chat = 1000 + index
             session.add(BasicTestAttempt(chat_id=chat, started_at=now, deadline_at=now,
                                          finished_at=now, score=9, max_score=10, passed=True))
-            application = WaveApplication(wave_id=wave.id or 0, chat_id=chat, nik=index + 1,
+            application = WaveApplication(wave_id=wave.id or 0, chat_id=chat, nik_key=index + 1,
                                           birth_date=date(1990, 8, 5))
             session.add(application)
             session.flush()
