@@ -15,10 +15,11 @@ from flows.validators import (
     validate_birth_date,
     validate_email,
     validate_full_name,
+    validate_kk,
     validate_nik,
     validate_password,
 )
-from storage.repositories import find_applicant_by_nik
+from storage.repositories import find_applicant_by_email, find_applicant_by_nik
 
 ADDRESS_MIN, ADDRESS_MAX = 10, 300
 _LETTER = re.compile(r"[^\W\d_]")
@@ -55,6 +56,9 @@ def _email(ctx: TurnContext, raw: str, _field: str) -> FieldProblem | None:
     result = validate_email(raw)
     if isinstance(result, Invalid):
         return FieldProblem(result.message)
+    owner = find_applicant_by_email(session=ctx.session, email=result.value)
+    if owner is not None and owner.chat_id != ctx.chat_id:
+        return FieldProblem(text("email_taken"))
     if result.value != ctx.applicant.email:
         ctx.applicant.email_verified_at = None  # a new address must be verified again
     ctx.applicant.email = result.value
@@ -95,6 +99,14 @@ def _birth_date(ctx: TurnContext, raw: str, _field: str) -> FieldProblem | None:
     return None
 
 
+def _kk_number(ctx: TurnContext, raw: str, _field: str) -> FieldProblem | None:
+    result = validate_kk(raw, nik=ctx.applicant.nik)
+    if isinstance(result, Invalid):
+        return FieldProblem(result.message)
+    ctx.applicant.kk_number = result.value
+    return None
+
+
 FieldValidator = Callable[[TurnContext, str, str], FieldProblem | None]
 
 FIELD_VALIDATORS: dict[str, FieldValidator] = {
@@ -103,5 +115,6 @@ FIELD_VALIDATORS: dict[str, FieldValidator] = {
     "password": _password,
     "nik": _nik,
     "birth_date": _birth_date,
+    "kk_number": _kk_number,
     "address": _address,
 }
