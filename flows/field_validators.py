@@ -56,13 +56,18 @@ def _email(ctx: TurnContext, raw: str, _field: str) -> FieldProblem | None:
     result = validate_email(raw)
     if isinstance(result, Invalid):
         return FieldProblem(result.message)
-    owner = find_applicant_by_email(session=ctx.session, email=result.value)
-    if owner is not None and owner.chat_id != ctx.chat_id:
+    if email_taken(ctx, result.value):
         return FieldProblem(text("email_taken"))
     if result.value != ctx.applicant.email:
         ctx.applicant.email_verified_at = None  # a new address must be verified again
     ctx.applicant.email = result.value
     return None
+
+
+def email_taken(ctx: TurnContext, email: str) -> bool:
+    """Tells whether another account has already verified this email address."""
+    owner = find_applicant_by_email(session=ctx.session, email=email)
+    return owner is not None and owner.chat_id != ctx.chat_id
 
 
 def _password(ctx: TurnContext, raw: str, _field: str) -> FieldProblem | None:

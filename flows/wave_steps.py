@@ -20,7 +20,7 @@ from actions.basic_test import (
 from actions.eligibility import prescreen_questions
 from actions.results import applicant_result
 from actions.wave_messages import join_message, status_lines, wave_text
-from actions.waves import join_wave
+from actions.waves import join_obstacle, join_wave
 from flows.context import TurnContext
 from flows.messages import Button, Reply
 from flows.texts import fill
@@ -92,7 +92,11 @@ def _report_score(ctx: TurnContext, attempt: BasicTestAttempt) -> None:
 
 
 def start_join(ctx: TurnContext) -> None:
-    """Starts the pre-screen before joining the open wave (/gabung, "Gabung gelombang")."""
+    """Starts the pre-screen before joining the open wave, or says at once why one cannot join."""
+    outcome = join_obstacle(session=ctx.session, applicant=ctx.applicant, now=ctx.now)
+    if outcome.code != "joined":
+        ctx.say(join_message(outcome.code, outcome.wave, ctx.applicant))
+        return
     ctx.state.data = {**ctx.state.data, PRESCREEN_KEY: 0}
     ctx.say(wave_text("prescreen_intro"))
     _ask_prescreen(ctx, 0)
@@ -114,9 +118,15 @@ def prescreen_answer(ctx: TurnContext, value: str) -> None:
     _, question_id, choice = value.removeprefix(WAVE_PREFIX).split(":", 2)
     items = prescreen_questions()
     index = next((i for i, q in enumerate(items) if q.id == question_id), None)
-    if index is None:
+    if index is None or ctx.state.data.get(PRESCREEN_KEY) != index:
+        ctx.say(wave_text("prescreen_stale"))  # an earlier question's button, or a finished one
         return
     ctx.state.data = {**ctx.state.data, PRESCREEN_KEY: index + 1}
+    if choice == "yes" and items[index].refuses:
+        _end_prescreen(ctx)
+        ctx.say(wave_text("prescreen_refused", warning=items[index].warning,
+                          source=items[index].source))
+        return
     if choice == "yes":
         item = items[index]
         buttons = (Button(wave_text("prescreen_join_anyway"), f"{WAVE_PREFIX}next"),
@@ -127,11 +137,23 @@ def prescreen_answer(ctx: TurnContext, value: str) -> None:
     _ask_prescreen(ctx, index + 1)
 
 
+def _continue_prescreen(ctx: TurnContext) -> None:
+    # A pre-screen ended (refused, stopped or joined) cannot be resumed by an old button.
+    if PRESCREEN_KEY not in ctx.state.data:
+        ctx.say(wave_text("prescreen_stale"))
+        return
+    _ask_prescreen(ctx, int(ctx.state.data[PRESCREEN_KEY]))
+
+
 def confirm_join(ctx: TurnContext) -> None:
     """Joins the open wave now and says the outcome."""
-    ctx.state.data = {k: v for k, v in ctx.state.data.items() if k != PRESCREEN_KEY}
+    _end_prescreen(ctx)
     outcome = join_wave(session=ctx.session, applicant=ctx.applicant, now=ctx.now)
-    ctx.say(join_message(outcome.code, outcome.wave))
+    ctx.say(join_message(outcome.code, outcome.wave, ctx.applicant))
+
+
+def _end_prescreen(ctx: TurnContext) -> None:
+    ctx.state.data = {k: v for k, v in ctx.state.data.items() if k != PRESCREEN_KEY}
 
 
 def show_result(ctx: TurnContext) -> None:
@@ -154,9 +176,9 @@ def handle_button(ctx: TurnContext, value: str) -> bool:
     elif value.startswith(f"{WAVE_PREFIX}pre:"):
         prescreen_answer(ctx, value)
     elif value == f"{WAVE_PREFIX}next":
-        _ask_prescreen(ctx, int(ctx.state.data.get(PRESCREEN_KEY, 0)))
+        _continue_prescreen(ctx)
     elif value == f"{WAVE_PREFIX}stop":
-        ctx.state.data = {k: v for k, v in ctx.state.data.items() if k != PRESCREEN_KEY}
+        _end_prescreen(ctx)
         ctx.say(wave_text("join_stopped"))
     elif value == f"{WAVE_PREFIX}join":
         start_join(ctx)

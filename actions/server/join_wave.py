@@ -34,5 +34,5 @@ class ActionJoinWave(Action):  # type: ignore[misc]  # rasa_sdk ships no type hi
                 dispatcher.utter_message(text=join_message("not_registered", None))
                 return [SlotSet("join_outcome", "not_registered")]
             outcome = join_wave(session=session, applicant=applicant, now=utcnow())
-            dispatcher.utter_message(text=join_message(outcome.code, outcome.wave))
+            dispatcher.utter_message(text=join_message(outcome.code, outcome.wave, applicant))
         return [SlotSet("join_outcome", outcome.code)]

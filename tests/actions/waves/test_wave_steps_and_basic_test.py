@@ -82,6 +82,7 @@ def test_prescreen_warns_with_source_then_joins(engine: Engine) -> None:
         create_wave(session=session, number=12, quota=600_000, opens_at=OPENS, closes_at=CLOSES)
         open_wave(session=session, number=12, seed_commitment=commitment("x"))
     assert "Sebelum bergabung" in turn(engine, START, wave_steps.start_join)
+    press(engine, START, "wave:pre:foreign_national:no")
     warned = press(engine, START, "wave:pre:formal_education:yes")
     assert "Dapodik" in warned and "Sumber aturan" in warned
     press(engine, START, "wave:next")
