@@ -16,7 +16,6 @@ from storage.models import Applicant, utcnow
 from storage.models_waves import BasicTestAttempt, Wave
 
 
-
 def wave_text(key: str, **values: object) -> str:
     """Returns text `key` of flows/texts/waves.yml filled with escaped values."""
     return fill(waves_text(key), **values)

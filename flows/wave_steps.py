@@ -7,92 +7,24 @@ any button whose value starts with "test:" or "wave:" → handle_button (returns
 
 from __future__ import annotations
 
-from actions.basic_test import (
-    answer,
-    load_test_data,
-    needed_score,
-    next_question,
-    open_attempt,
-    passed_attempt,
-    questions,
-    start_or_resume,
-)
 from actions.eligibility import prescreen_questions
 from actions.results import applicant_result
 from actions.wave_messages import join_message, status_lines, wave_text
 from actions.waves import join_obstacle, join_wave
+from flows.basic_test_steps import TEST_PREFIX, answer_test, start_test, tell_expired_result
 from flows.context import TurnContext
 from flows.messages import Button, Reply
 from flows.texts import fill
-from storage.models_waves import BasicTestAttempt
 
-TEST_PREFIX = "test:"
+__all__ = ["handle_button", "show_result", "start_join", "start_test", "status_text"]
+
 WAVE_PREFIX = "wave:"
 PRESCREEN_KEY = "wave_prescreen"
 
 
-def _test_text(key: str, **values: object) -> str:
-    return fill(str(load_test_data()[key]).strip(), **values)
-
-
-def start_test(ctx: TurnContext) -> None:
-    """Starts or resumes the basic test and asks the next question."""
-    passed = passed_attempt(session=ctx.session, chat_id=ctx.chat_id)
-    if passed is not None:
-        ctx.say(_test_text("already_passed", score=passed.score, max=passed.max_score))
-        return
-    resuming = open_attempt(session=ctx.session, chat_id=ctx.chat_id)
-    attempt = start_or_resume(session=ctx.session, chat_id=ctx.chat_id, now=ctx.now)
-    if resuming is not None and resuming.id == attempt.id:
-        minutes = max(1, int((attempt.deadline_at - ctx.now).total_seconds() // 60))
-        ctx.say(_test_text("resumed", minutes=minutes))
-    else:
-        ctx.say(_test_text("intro", count=len(questions())))
-    _ask(ctx, attempt)
-
-
-def _ask(ctx: TurnContext, attempt: BasicTestAttempt) -> None:
-    question = next_question(attempt)
-    if question is None:
-        return
-    number = [q.id for q in questions()].index(question.id) + 1
-    rows = tuple((Button(label=label, value=f"{TEST_PREFIX}{question.id}:{value}"),)
-                 for value, label in question.options)
-    body = _test_text("question", number=number, count=len(questions()), text=question.text)
-    ctx.say(Reply(body, buttons=rows))
-
-
-def answer_test(ctx: TurnContext, value: str) -> None:
-    """Records a pressed answer ("test:<question>:<option>") and asks on or reports the score."""
-    question_id, _, option = value.removeprefix(TEST_PREFIX).partition(":")
-    attempt = open_attempt(session=ctx.session, chat_id=ctx.chat_id)
-    if attempt is None:
-        ctx.say(fill("Tes belum dimulai. Ketik /tes untuk memulai."))
-        return
-    code = answer(session=ctx.session, attempt=attempt, question_id=question_id, option=option,
-                  now=ctx.now)
-    if code == "expired":
-        ctx.say(_test_text("expired"))
-    if code in ("expired", "finished"):
-        _report_score(ctx, attempt)
-    else:
-        _ask(ctx, attempt)
-
-
-def _report_score(ctx: TurnContext, attempt: BasicTestAttempt) -> None:
-    key = "finished_pass" if attempt.passed else "finished_fail"
-    ctx.say(_test_text(key, score=attempt.score, max=attempt.max_score, needed=needed_score()))
-    if ctx.applicant.email:
-        verdict = "lulus" if attempt.passed else "belum lulus"
-        ctx.email_sender.send_email(
-            ctx.session, chat_id=ctx.chat_id, to=ctx.applicant.email,
-            subject=str(load_test_data()["email_subject"]),
-            body=_test_text("email_body", name=ctx.applicant.full_name or "",
-                            score=attempt.score, max=attempt.max_score, verdict=verdict))
-
-
 def start_join(ctx: TurnContext) -> None:
     """Starts the pre-screen before joining the open wave, or says at once why one cannot join."""
+    tell_expired_result(ctx)  # a test that ran out decides, first, whether one may join
     outcome = join_obstacle(session=ctx.session, applicant=ctx.applicant, now=ctx.now)
     if outcome.code != "joined":
         ctx.say(join_message(outcome.code, outcome.wave, ctx.applicant))
@@ -165,8 +97,9 @@ def status_text(ctx: TurnContext) -> str:
     """Returns the test and wave lines to append to /status (once the account is complete)."""
     if ctx.applicant.registration_completed_at is None:
         return ""  # the registration checklist above already says what comes next
+    tell_expired_result(ctx)
     # The first line repeats the account state that the checklist shows in detail.
-    return "\n".join(status_lines(ctx.session, ctx.applicant, ctx.chat_id)[1:])
+    return "\n".join(status_lines(ctx.session, ctx.applicant, ctx.chat_id, ctx.now)[1:])
 
 
 def handle_button(ctx: TurnContext, value: str) -> bool:

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     outbox_concurrency: int = 16
     outbox_poll_seconds: float = 1.0
     staff_telegram_ids: str = ""
+    basic_test_retry_minutes: int = 60
 
 
 @lru_cache(maxsize=1)
