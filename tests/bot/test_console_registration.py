@@ -23,7 +23,8 @@ async def test_console_registration_from_start_to_confirmation(
     script = [
         "1",  # 📝 Daftar akun
         ANSWERS["full_name"], ANSWERS["email"], "<code>", ANSWERS["password"], ANSWERS["nik"],
-        ANSWERS["birth_date"], ANSWERS["kk_number"], ANSWERS["address"], "Ya, sama", "SMA/SMK", "Korban PHK",
+        ANSWERS["birth_date"], ANSWERS["kk_number"], ANSWERS["address"], "Ya, sama", "SMA/SMK",
+        "Korban PHK",
         f"/foto {photo}", "/kontak 0812 3456 7890", "1",  # ✅ Benar, simpan
         "/keluar",
     ]
