@@ -17,6 +17,7 @@ from actions.waves import delete_wave_data
 from flows import basic_test_steps, wave_steps
 from flows.context import TurnContext
 from flows.definition import Flow, Step, load_flow
+from flows.early_photo import keep_early_photo
 from flows.messages import Button, Incoming, Reply, Turn
 from flows.registration_steps import BACK, HANDLERS, go_back, go_to, prompt
 from flows.subscription_steps import (
@@ -44,6 +45,14 @@ BACK_WORDS = {"kembali", "back", "⬅️ kembali"}
 FreeTextHandler = Callable[[TurnContext, Incoming], bool]
 
 
+def display_name(name: str) -> str:
+    """Returns a name typed in one case ("siti aminah", "SITI") as a greeting writes it."""
+    cleaned = " ".join(name.split())
+    if cleaned.islower() or cleaned.isupper():
+        return cleaned.title()
+    return cleaned
+
+
 class Conversation:
     """Runs the registration flow and the menu commands for any channel."""
 
@@ -66,6 +75,17 @@ class Conversation:
         self.free_text = free_text
         self.max_message_length = max_message_length
         self.flow: Flow = load_flow(REGISTRATION)
+
+    def wants_ktp_photo(self, chat_id: int) -> bool:
+        """Tells whether a photo from this chat is worth fetching and checking now."""
+        with Session(self.engine) as session:
+            state = get_state(session=session, chat_id=chat_id)
+            if state.flow == REGISTRATION and state.step:
+                return self.flow.step(state.step).kind == "photo"
+            found = get_applicant(session=session, chat_id=chat_id)
+            # A photo sent before registering (a common first move) is kept for step 6.
+            return found is None or (found.registration_completed_at is None
+                                     and found.ktp_status != "accepted")
 
     def current_step(self, chat_id: int) -> Step | None:
         """Returns the step this chat is answering now, if a flow is running."""
@@ -117,8 +137,10 @@ class Conversation:
             self._in_step(ctx, incoming)
         elif incoming.kind == "text":
             self._free_text(ctx, incoming)
+        elif incoming.kind in ("photo", "document"):
+            keep_early_photo(ctx, incoming, menu=self._menu())
         else:
-            ctx.say(text("unsupported_message"))
+            ctx.say(Reply(text("unsupported_message"), buttons=self._menu()))
 
     # --- commands ------------------------------------------------------------------------
     def _command(self, ctx: TurnContext, incoming: Incoming) -> None:
@@ -142,12 +164,12 @@ class Conversation:
         return (items[:2], items[2:])
 
     def _start(self, ctx: TurnContext, incoming: Incoming) -> None:
-        given = incoming.first_name or ctx.applicant.full_name or ""
+        given = display_name(incoming.first_name or ctx.applicant.full_name or "")
         name = f" {given}" if given else ""
         resumable = ctx.state.step and ctx.applicant.registration_completed_at is None
         if resumable:
             step_label = self._step_label(ctx.state.step or "")
-            ctx.say(Reply(text("welcome_back", name=name, step=step_label),
+            ctx.say(Reply(text("welcome_back", name=f",{name}" if name else "", step=step_label),
                           buttons=self._menu()))
         else:
             ctx.say(Reply(text("welcome", name=name), buttons=self._menu()))
@@ -255,6 +277,10 @@ class Conversation:
     # --- answers inside a step, and free text ---------------------------------------------
     def _in_step(self, ctx: TurnContext, incoming: Incoming) -> None:
         step = self.flow.step(ctx.state.step or self.flow.start)
+        if incoming.kind == "other":
+            ctx.say(text("unsupported_in_step"))
+            prompt(ctx, self.flow, step)
+            return
         if incoming.kind == "text" and incoming.text.strip().casefold() in BACK_WORDS:
             go_back(ctx, self.flow)
             return
