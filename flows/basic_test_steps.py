@@ -6,6 +6,8 @@ is told before anything else, and a failed attempt is retaken only after the coo
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from actions.basic_test import (
     answer,
     attempt_questions,
@@ -123,10 +125,14 @@ def answer_typed(ctx: TurnContext, typed: str) -> bool:
 
 
 def ask_again(ctx: TurnContext) -> None:
-    """Asks the current question again (after an FAQ answer), so "1" answers the test next."""
+    """Asks the current question again after an FAQ answer, so "1" answers the test next."""
     attempt = open_attempt(session=ctx.session, chat_id=ctx.chat_id)
-    if attempt is not None and ctx.now <= attempt.deadline_at:
-        ask_question(ctx, attempt)
+    if attempt is None or ctx.now > attempt.deadline_at:
+        return
+    # The answer's own buttons would take the numbers 1, 2… in the console and compete with the
+    # question's: while the clock runs, the question is the only thing to press.
+    ctx.replies[:] = [replace(reply, buttons=()) for reply in ctx.replies]
+    ask_question(ctx, attempt)
 
 
 def report_score(ctx: TurnContext, attempt: BasicTestAttempt) -> None:
