@@ -92,6 +92,7 @@ FEATURE_COMMANDS = [
     ("bot.cli_broadcast", "broadcast_app", "broadcast", "Announcements to subscribers"),
     ("bot.cli_staff", "staff_app", "staff", "Call-center staff: add, remove, list"),
     ("bot.cli_staff", "audit_app", "audit", "Audit log of staff lookups: export"),
+    ("bot.cli_nudges", "nudges_app", "nudges", "Reminders for registrations left halfway"),
 ]
 
 

@@ -15,11 +15,19 @@ from actions.senders import EmailSender, OutboxEmailSender, OutboxSmsSender, Sms
 from actions.tickets import handoff_text
 from actions.waves import delete_wave_data
 from flows import basic_test_steps, wave_steps
+from flows.account_change import (
+    EDIT_MENU,
+    EDIT_PREFIX,
+    abandon_change,
+    begin_change,
+    edit_button,
+    show_edit_menu,
+)
 from flows.context import TurnContext
 from flows.definition import Flow, Step, load_flow
 from flows.early_photo import keep_early_photo
 from flows.messages import Button, Incoming, Reply, Turn
-from flows.registration_steps import BACK, HANDLERS, go_back, go_to, prompt
+from flows.registration_steps import BACK, HANDLERS, go_back, go_to, prompt, send_reset_code
 from flows.subscription_steps import (
     manage_subscription,
     on_start,
@@ -41,6 +49,7 @@ from storage.repositories import (
 logger = logging.getLogger(__name__)
 
 REGISTRATION = "registration"
+RESET_STEP = "reset_code"
 BACK_WORDS = {"kembali", "back", "⬅️ kembali"}
 FreeTextHandler = Callable[[TurnContext, Incoming], bool]
 
@@ -183,8 +192,7 @@ class Conversation:
     def _register(self, ctx: TurnContext, _incoming: Incoming) -> None:
         if ctx.applicant.registration_completed_at is not None:
             ctx.say(text("already_registered"))
-            go_to(ctx, self.flow, "summary", remember=False)
-            ctx.state.flow = REGISTRATION
+            show_edit_menu(ctx)
             return
         ctx.state.flow = REGISTRATION
         step_id = ctx.state.step or self.flow.start
@@ -192,6 +200,9 @@ class Conversation:
         prompt(ctx, self.flow, self.flow.step(step_id))
 
     def _cancel(self, ctx: TurnContext, _incoming: Incoming) -> None:
+        if abandon_change(ctx):
+            ctx.say(Reply(text("account_change_cancelled"), remove_keyboard=True))
+            return
         if ctx.state.flow is None:
             ctx.say(Reply(text("nothing_to_cancel"), remove_keyboard=True))
             return
@@ -200,7 +211,7 @@ class Conversation:
 
     def _ask_restart(self, ctx: TurnContext, _incoming: Incoming) -> None:
         if ctx.applicant.registration_completed_at is not None:
-            ctx.say(text("restart_completed"))
+            ctx.say(Reply(text("restart_completed"), buttons=((edit_button(),),)))
             return
         ctx.say(Reply(text("restart_confirm"), buttons=(buttons("restart_buttons"),)))
 
@@ -209,7 +220,9 @@ class Conversation:
                                                              chat_id=ctx.chat_id))
         parts = [checklist, delivery_status(ctx.session, ctx.chat_id),
                  wave_steps.status_text(ctx)]
-        ctx.say("\n\n".join(part for part in parts if part))
+        done = ctx.applicant.registration_completed_at is not None
+        ctx.say(Reply("\n\n".join(part for part in parts if part),
+                      buttons=((edit_button(),),) if done else ()))
 
     def _ask_delete(self, ctx: TurnContext, _incoming: Incoming) -> None:
         ctx.say(Reply(text("delete_confirm"), buttons=(buttons("delete_buttons"),)))
@@ -223,12 +236,16 @@ class Conversation:
         if value.startswith("s:"):
             self._step_button(ctx, incoming)
             return
+        if value.startswith(EDIT_PREFIX):
+            self._change(ctx, value.removeprefix(EDIT_PREFIX))
+            return
         actions: dict[str, Callable[[TurnContext, Incoming], None]] = {
             "menu:register": self._register, "menu:status": self._status,
             "menu:faq": lambda c, _i: c.say(text("faq_intro")), "menu:help": self._help,
             "restart:yes": self._restart, "restart:no": lambda c, _i: c.say(text("restart_kept")),
             "delete:yes": self._delete, "delete:no": lambda c, _i: c.say(text("delete_kept")),
             "handoff:open": self._handoff,
+            EDIT_MENU: lambda c, _i: show_edit_menu(c),
             "menu:test": lambda c, _i: wave_steps.start_test(c),
             **subscription_button_actions(),
         }
@@ -253,6 +270,16 @@ class Conversation:
             return
         step = self.flow.step(step_id)
         HANDLERS[step.kind](ctx, self.flow, step, Incoming(kind="button", text=value))
+
+    def _change(self, ctx: TurnContext, part: str) -> None:
+        if not begin_change(ctx, part):
+            return
+        ctx.state.flow = REGISTRATION
+        if part == "password":  # "lupa password": prove the email first, then a new password
+            send_reset_code(ctx)
+            go_to(ctx, self.flow, RESET_STEP, remember=False)
+            return
+        go_to(ctx, self.flow, part, remember=False)
 
     def _handoff(self, ctx: TurnContext, _incoming: Incoming) -> None:
         ctx.say(handoff_text(session=ctx.session, chat_id=ctx.chat_id, reason="user_request"))

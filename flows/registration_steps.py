@@ -16,6 +16,7 @@ from actions.verification import (
     issue_code,
     latest_code,
 )
+from flows.account_change import finish_change
 from flows.choice_matching import Choice, match_choice
 from flows.context import TurnContext
 from flows.definition import Flow, Step
@@ -27,6 +28,7 @@ from flows.texts import buttons, fill, text
 from flows.validators import Invalid, mask_phone, validate_otp, validate_phone
 
 BACK = "__back"
+RESET_PURPOSE = "password_reset"
 TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses bigger files
 KTP_MAX_TRIES = 5
 KTP_EXAMPLE = str(Path(__file__).parent / "assets" / "contoh_foto_ktp.jpg")
@@ -84,6 +86,8 @@ def advance(ctx: TurnContext, flow: Flow, step: Step, explicit_next: str | None 
         target = "summary"
     if target is None:
         return
+    if target == "summary" and finish_change(ctx):
+        return  # a confirmed account's change goes to the platform, not back to the summary
     if flow.step(target).kind == "photo" and not ctx.editing and skip_kept_photo(ctx):
         ctx.state.history = [*ctx.state.history, target][-30:]
         target = flow.step(target).next or target
@@ -118,15 +122,25 @@ def handle_text_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomin
 
 def send_email_code(ctx: TurnContext) -> bool:
     """Issues an email code and queues the email; False when still cooling down."""
+    return _email_a_code(ctx, purpose="email", mail="email")
+
+
+def send_reset_code(ctx: TurnContext) -> bool:
+    """Issues a password-reset code to the account's email; False when still cooling down."""
+    return _email_a_code(ctx, purpose=RESET_PURPOSE, mail="reset_email")
+
+
+def _email_a_code(ctx: TurnContext, *, purpose: str, mail: str) -> bool:
+    """Issues a code for `purpose` and queues the `<mail>_subject`/`<mail>_body` email."""
     email = ctx.applicant.email or ""
-    issued = issue_code(ctx.session, chat_id=ctx.chat_id, purpose="email", target=email,
+    issued = issue_code(ctx.session, chat_id=ctx.chat_id, purpose=purpose, target=email,
                         now=ctx.now)
     if issued.code is None:
         ctx.say(_wait_message(issued))
         return False
     ctx.email_sender.send_email(
-        ctx.session, chat_id=ctx.chat_id, to=email, subject=text("email_subject"),
-        body=text("email_body", name=ctx.applicant.full_name or "", code=issued.code),
+        ctx.session, chat_id=ctx.chat_id, to=email, subject=text(f"{mail}_subject"),
+        body=text(f"{mail}_body", name=ctx.applicant.full_name or "", code=issued.code),
     )
     return True
 
@@ -152,7 +166,8 @@ def _wait_message(issued: IssuedCode) -> str:
 
 
 def _resend(ctx: TurnContext, step: Step) -> None:
-    sent = send_email_code(ctx) if step.purpose == "email" else send_sms_code(ctx)
+    senders = {"email": send_email_code, RESET_PURPOSE: send_reset_code}
+    sent = senders.get(step.purpose or "", send_sms_code)(ctx)
     if sent:
         ctx.say(text("code_resent"))
 
@@ -195,12 +210,14 @@ def _typed_code_button(ctx: TurnContext, flow: Flow, step: Step, typed: str) -> 
     elif chosen == "back":
         go_back(ctx, flow)
     else:
-        key = "email_code_format" if step.purpose == "email" else "sms_code_format"
+        key = "sms_code_format" if step.purpose == "phone" else "email_code_format"
         ctx.say(Reply(text(key), buttons=_step_buttons(step)))
 
 
 def _mark_verified(ctx: TurnContext, purpose: str) -> None:
-    if purpose == "email":
+    if purpose == RESET_PURPOSE:
+        ctx.say(text("code_ok_reset"))
+    elif purpose == "email":
         ctx.applicant.email_verified_at = ctx.now
         ctx.say(text("code_ok_email"))
     else:
@@ -212,7 +229,7 @@ def _code_problem(ctx: TurnContext, step: Step, outcome: CodeCheck) -> str:
     if outcome is CodeCheck.WRONG:
         stored = latest_code(ctx.session, chat_id=ctx.chat_id, purpose=step.purpose or "")
         remaining = MAX_ATTEMPTS - (stored.attempts if stored else MAX_ATTEMPTS)
-        where = "email Anda" if step.purpose == "email" else "SMS"
+        where = "SMS" if step.purpose == "phone" else "email Anda"
         return text("code_wrong", remaining=remaining, where=where)
     keys = {CodeCheck.EXPIRED: "code_expired", CodeCheck.TOO_MANY_ATTEMPTS: "code_too_many"}
     return text(keys.get(outcome, "code_missing"))

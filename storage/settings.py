@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     rate_limit_photos_per_10min: int = 10
     max_message_length: int = 1000
     broadcast_rate: float = 25.0
+    nudges_enabled: bool = True
+    nudge_interval_seconds: float = 300.0
     broadcast_paid: bool = False
     pmo_telegram_ids: str = ""
     platform_api_url: str | None = None
