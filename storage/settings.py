@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
     nlu_backend: Literal["embedded", "rasa"] = "embedded"
     rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str | None = None
+    rasa_connect_timeout_seconds: float = 0.2
+    rasa_timeout_seconds: float = 0.5
+    rasa_breaker_threshold: int = 3
+    rasa_breaker_cooldown_seconds: float = 30.0
     nlu_confidence_threshold: float = 0.45
     nlu_cache_dir: str = ".cache/nlu"
     email_backend: Literal["outbox"] = "outbox"
@@ -62,6 +67,9 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     staff_telegram_ids: str = ""
     basic_test_retry_minutes: int = 60
+    # When staff answer tickets, e.g. "Mon-Fri 08:00-17:00; Sat 09:00-12:00" (in staff_timezone).
+    staff_opening_hours: str = "Mon-Fri 08:00-17:00"
+    staff_timezone: str = "Asia/Jakarta"
 
 
 @lru_cache(maxsize=1)
