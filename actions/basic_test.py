@@ -1,7 +1,12 @@
-"""The motivation & basic-skills test: 15 minutes counted by the server, resumable, scored."""
+"""The motivation & basic-skills test: 15 minutes counted by the server, resumable, scored.
+
+Each attempt draws its questions from the bank in flows/test.yml in a shuffled order (options
+shuffled too), and a failed attempt can be retaken only after a cooldown (a setting).
+"""
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -12,9 +17,12 @@ import yaml
 from sqlmodel import Session, col, select
 
 from storage.models_waves import BasicTestAttempt
+from storage.settings import get_settings
 
 TEST_FILE = Path(__file__).resolve().parents[1] / "flows" / "test.yml"
 AnswerCode = Literal["recorded", "finished", "expired", "stale", "invalid"]
+# Attempts made before the bank: the first ten questions of the file, in file order.
+LEGACY_QUESTION_COUNT = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +43,9 @@ def load_test_data() -> dict[str, Any]:
     return loaded
 
 
+@cache
 def questions() -> tuple[Question, ...]:
-    """Returns the questions in order."""
+    """Returns the whole question bank in file order."""
     return tuple(
         Question(id=q["id"], text=str(q["text"]).strip(),
                  options=tuple((str(o["value"]), str(o["label"])) for o in q["options"]),
@@ -45,14 +54,43 @@ def questions() -> tuple[Question, ...]:
     )
 
 
-def max_score() -> int:
-    """Returns the number of scored questions."""
-    return sum(1 for q in questions() if q.answer is not None)
+def _by_id() -> dict[str, Question]:
+    return {q.id: q for q in questions()}
 
 
-def needed_score() -> int:
-    """Returns the lowest passing score."""
-    return -(-int(max_score() * float(load_test_data()["pass_ratio"]) * 100) // 100)
+def draw_question_ids(rng: random.Random) -> list[str]:
+    """Returns every motivation question and a sample of skills questions, shuffled together."""
+    motivation = [q.id for q in questions() if q.answer is None]
+    skills = [q.id for q in questions() if q.answer is not None]
+    drawn = motivation + rng.sample(skills, min(len(skills), int(load_test_data()[
+        "skills_per_attempt"])))
+    rng.shuffle(drawn)
+    return drawn
+
+
+def attempt_questions(attempt: BasicTestAttempt) -> tuple[Question, ...]:
+    """Returns the questions of this attempt in the order they are asked."""
+    if not attempt.question_ids:
+        return questions()[:LEGACY_QUESTION_COUNT]
+    known = _by_id()
+    return tuple(known[qid] for qid in attempt.question_ids if qid in known)
+
+
+def shown_options(attempt: BasicTestAttempt, question: Question) -> tuple[tuple[str, str], ...]:
+    """Returns the question's options in this attempt's own order (stable across resumes)."""
+    options = list(question.options)
+    random.Random(f"{attempt.chat_id}:{attempt.id}:{question.id}").shuffle(options)
+    return tuple(options)
+
+
+def max_score(attempt: BasicTestAttempt) -> int:
+    """Returns the number of scored questions in this attempt."""
+    return sum(1 for q in attempt_questions(attempt) if q.answer is not None)
+
+
+def needed_score(attempt: BasicTestAttempt) -> int:
+    """Returns the lowest passing score of this attempt."""
+    return -(-int(max_score(attempt) * float(load_test_data()["pass_ratio"]) * 100) // 100)
 
 
 def open_attempt(*, session: Session, chat_id: int) -> BasicTestAttempt | None:
@@ -68,16 +106,33 @@ def passed_attempt(*, session: Session, chat_id: int) -> BasicTestAttempt | None
         col(BasicTestAttempt.chat_id) == chat_id, col(BasicTestAttempt.passed).is_(True))).first()
 
 
-def start_or_resume(*, session: Session, chat_id: int, now: datetime) -> BasicTestAttempt:
-    """Returns the running attempt, finishing an expired one and starting a new one if needed."""
+def settle_expired(*, session: Session, chat_id: int, now: datetime) -> BasicTestAttempt | None:
+    """Scores and closes this chat's attempt whose time ran out, returning it (else None)."""
     attempt = open_attempt(session=session, chat_id=chat_id)
-    if attempt is not None and now <= attempt.deadline_at:
-        return attempt
-    if attempt is not None:
-        finish(session=session, attempt=attempt, now=attempt.deadline_at)
+    if attempt is None or now <= attempt.deadline_at:
+        return None
+    finish(session=session, attempt=attempt, now=attempt.deadline_at)
+    return attempt
+
+
+def retry_allowed_at(*, session: Session, chat_id: int) -> datetime | None:
+    """Returns when a new attempt may start after the latest failed one, or None if no wait."""
+    latest = session.exec(select(BasicTestAttempt).where(
+        col(BasicTestAttempt.chat_id) == chat_id, col(BasicTestAttempt.finished_at).is_not(None))
+        .order_by(col(BasicTestAttempt.finished_at).desc())).first()
+    if latest is None or latest.finished_at is None or latest.passed:
+        return None
+    return latest.finished_at + timedelta(minutes=get_settings().basic_test_retry_minutes)
+
+
+def begin_attempt(
+    *, session: Session, chat_id: int, now: datetime, rng: random.Random | None = None
+) -> BasicTestAttempt:
+    """Starts a new attempt with its own draw of questions and a server-side deadline."""
     minutes = int(load_test_data()["duration_minutes"])
     attempt = BasicTestAttempt(chat_id=chat_id, started_at=now,
-                               deadline_at=now + timedelta(minutes=minutes))
+                               deadline_at=now + timedelta(minutes=minutes),
+                               question_ids=draw_question_ids(rng or random.SystemRandom()))
     session.add(attempt)
     session.flush()
     return attempt
@@ -85,20 +140,22 @@ def start_or_resume(*, session: Session, chat_id: int, now: datetime) -> BasicTe
 
 def next_question(attempt: BasicTestAttempt) -> Question | None:
     """Returns the first unanswered question, or None when all are answered."""
-    return next((q for q in questions() if q.id not in attempt.answers), None)
+    return next((q for q in attempt_questions(attempt) if q.id not in attempt.answers), None)
 
 
 def answer(
     *, session: Session, attempt: BasicTestAttempt, question_id: str, option: str, now: datetime
 ) -> AnswerCode:
-    """Records an answer if the time is not up; finishes the attempt after the last one."""
+    """Records an answer to the current question if the time is not up; finishes after the last."""
     if attempt.finished_at is not None:
         return "stale"
     if now > attempt.deadline_at:
         finish(session=session, attempt=attempt, now=attempt.deadline_at)
         return "expired"
-    question = next((q for q in questions() if q.id == question_id), None)
-    if question is None or option not in dict(question.options):
+    question = next_question(attempt)
+    if question is None or question.id != question_id:
+        return "stale"  # an earlier question's button, or one from another attempt
+    if option not in dict(question.options):
         return "invalid"
     attempt.answers = {**attempt.answers, question_id: option}
     session.add(attempt)
@@ -110,9 +167,9 @@ def answer(
 
 def finish(*, session: Session, attempt: BasicTestAttempt, now: datetime) -> None:
     """Scores the attempt from the answers given and closes it."""
-    attempt.score = sum(1 for q in questions()
+    attempt.score = sum(1 for q in attempt_questions(attempt)
                         if q.answer is not None and attempt.answers.get(q.id) == q.answer)
-    attempt.max_score = max_score()
-    attempt.passed = attempt.score >= needed_score()
+    attempt.max_score = max_score(attempt)
+    attempt.passed = attempt.score >= needed_score(attempt)
     attempt.finished_at = now
     session.add(attempt)

@@ -85,6 +85,7 @@ class PrescreenQuestion:
     question: str
     warning: str
     source: str
+    refuses: bool = False  # "yes" ends the pre-screen: the rule has no data to check it later
 
 
 @cache
@@ -98,7 +99,8 @@ def prescreen_questions() -> tuple[PrescreenQuestion, ...]:
     """Returns the pre-screen questions in the order they are asked."""
     return tuple(
         PrescreenQuestion(id=item["id"], question=str(item["question"]).strip(),
-                          warning=str(item["warning"]).strip(), source=str(item["source"]).strip())
+                          warning=str(item["warning"]).strip(), source=str(item["source"]).strip(),
+                          refuses=bool(item.get("refuses", False)))
         for item in waves_texts()["prescreen"]
     )
 

@@ -79,7 +79,8 @@ def applicant_result(*, session: Session, chat_id: int) -> ResultView:
     application, wave = latest
     result = session.get(ApplicantResult, application.id)
     if wave.status != "announced" or result is None:
-        text = result_text("pending", wave=wave.number, status=wave.status)
+        # One text per stage: the internal status word itself is never shown.
+        text = result_text(f"pending_{wave.status}", wave=wave.number)
         return ResultView("pending", wave.number, (), text)
     return view_for(result, wave.number)
 

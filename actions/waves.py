@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlalchemy import Select, delete, func, insert, literal
@@ -29,7 +29,7 @@ COMMITMENT = re.compile(r"^[0-9a-f]{64}$")
 UNDECIDED = ("open", "closed", "selected")
 JoinCode = Literal[
     "joined", "already_joined", "pending_other_wave", "no_open_wave", "not_registered",
-    "test_not_passed", "prior_recipient", "nik_missing", "underage",
+    "test_not_passed", "prior_recipient", "nik_missing", "underage", "not_open_yet", "closed",
 ]
 
 
@@ -126,9 +126,12 @@ def _count_notifications(session: Session, wave: Wave) -> int:
         col(ResultNotification.wave_id) == wave.id)).scalar_one())
 
 
-def current_wave(*, session: Session) -> Wave | None:
-    """Returns the wave open for joining now, if any."""
-    return session.exec(select(Wave).where(col(Wave.status) == "open")).first()
+def current_wave(*, session: Session, now: datetime | None = None) -> Wave | None:
+    """Returns the wave with status open (and, given `now`, within its opening times), if any."""
+    wave = session.exec(select(Wave).where(col(Wave.status) == "open")).first()
+    if wave is not None and now is not None and not wave.opens_at <= now < wave.closes_at:
+        return None
+    return wave
 
 
 def latest_application(*, session: Session, chat_id: int) -> tuple[WaveApplication, Wave] | None:
@@ -172,8 +175,8 @@ def _blocker(session: Session, applicant: Applicant) -> JoinCode | None:
     return None
 
 
-def join_wave(*, session: Session, applicant: Applicant, now: datetime) -> JoinOutcome:
-    """Adds the applicant to the open wave, or says which rule stops them."""
+def join_obstacle(*, session: Session, applicant: Applicant, now: datetime) -> JoinOutcome:
+    """Returns why the applicant cannot join now, or "joined" with the wave they may join."""
     blocker = _blocker(session, applicant)
     if blocker is not None:
         return JoinOutcome(blocker)
@@ -184,11 +187,28 @@ def join_wave(*, session: Session, applicant: Applicant, now: datetime) -> JoinO
     wave = current_wave(session=session)
     if wave is None:
         return JoinOutcome("no_open_wave")
-    birth = applicant.birth_date or birth_date_from_nik(applicant.nik or "", today=now.date())
-    if age_on(birth, wave.closes_at.date()) < wave.min_age:
+    # The status is set by the PMO; the published times bind too, whoever forgot to close.
+    if now < wave.opens_at:
+        return JoinOutcome("not_open_yet", wave)
+    if now >= wave.closes_at:
+        return JoinOutcome("closed", wave)
+    if age_on(_birth_date(applicant, now), wave.closes_at.date()) < wave.min_age:
         return JoinOutcome("underage", wave)
+    return JoinOutcome("joined", wave)
+
+
+def _birth_date(applicant: Applicant, now: datetime) -> date:
+    return applicant.birth_date or birth_date_from_nik(applicant.nik or "", today=now.date())
+
+
+def join_wave(*, session: Session, applicant: Applicant, now: datetime) -> JoinOutcome:
+    """Adds the applicant to the open wave, or says which rule stops them."""
+    outcome = join_obstacle(session=session, applicant=applicant, now=now)
+    if outcome.code != "joined" or outcome.wave is None:
+        return outcome
+    wave, birth = outcome.wave, _birth_date(applicant, now)
     # kk_index: the KK number's blind index, collected at registration (absent: no KK rule).
-    kk = kk_key(getattr(applicant, "kk_index", None))
+    kk = kk_key(applicant.kk_index)
     session.add(WaveApplication(wave_id=wave.id or 0, chat_id=applicant.chat_id,
                                 nik_key=nik_key(applicant.nik or ""), kk_key=kk,
                                 birth_date=birth, joined_at=now))

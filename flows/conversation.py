@@ -15,7 +15,7 @@ from actions.senders import EmailSender, OutboxEmailSender, OutboxSmsSender, Sms
 from actions.ticket_alerts import remember_last_reply
 from actions.tickets import handoff_text
 from actions.waves import delete_wave_data
-from flows import wave_steps
+from flows import basic_test_steps, wave_steps
 from flows.account_change import (
     EDIT_MENU,
     EDIT_PREFIX,
@@ -329,6 +329,9 @@ class Conversation:
         HANDLERS[step.kind](ctx, self.flow, step, incoming)
 
     def _free_text(self, ctx: TurnContext, incoming: Incoming) -> None:
+        if basic_test_steps.answer_typed(ctx, incoming.text):
+            return
         if self.free_text is not None and self.free_text(ctx, incoming):
+            basic_test_steps.ask_again(ctx)  # during /tes the question comes back after an FAQ
             return
         ctx.say(Reply(text("hint_not_understood"), buttons=self._menu()))

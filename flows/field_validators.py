@@ -15,11 +15,12 @@ from flows.validators import (
     validate_birth_date,
     validate_email,
     validate_full_name,
+    validate_kk,
     validate_nik,
     validate_password,
 )
 from flows.validators.email_typos import suggest_email
-from storage.repositories import find_applicant_by_nik
+from storage.repositories import find_applicant_by_email, find_applicant_by_nik
 
 ADDRESS_MIN, ADDRESS_MAX = 10, 300
 EMAIL_TYPO_SEEN = "email_typo_seen"
@@ -63,10 +64,18 @@ def _email(ctx: TurnContext, raw: str, _field: str) -> FieldProblem | None:
         ctx.state.data = {**ctx.state.data, EMAIL_TYPO_SEEN: result.value}
         return FieldProblem(text("email_typo", typed=result.value, suggestion=suggestion))
     ctx.state.data = {k: v for k, v in ctx.state.data.items() if k != EMAIL_TYPO_SEEN}
+    if email_taken(ctx, result.value):
+        return FieldProblem(text("email_taken"))
     if result.value != ctx.applicant.email:
         ctx.applicant.email_verified_at = None  # a new address must be verified again
     ctx.applicant.email = result.value
     return None
+
+
+def email_taken(ctx: TurnContext, email: str) -> bool:
+    """Tells whether another account has already verified this email address."""
+    owner = find_applicant_by_email(session=ctx.session, email=email)
+    return owner is not None and owner.chat_id != ctx.chat_id
 
 
 def _password(ctx: TurnContext, raw: str, _field: str) -> FieldProblem | None:
@@ -103,6 +112,14 @@ def _birth_date(ctx: TurnContext, raw: str, _field: str) -> FieldProblem | None:
     return None
 
 
+def _kk_number(ctx: TurnContext, raw: str, _field: str) -> FieldProblem | None:
+    result = validate_kk(raw, nik=ctx.applicant.nik)
+    if isinstance(result, Invalid):
+        return FieldProblem(result.message)
+    ctx.applicant.kk_number = result.value
+    return None
+
+
 FieldValidator = Callable[[TurnContext, str, str], FieldProblem | None]
 
 FIELD_VALIDATORS: dict[str, FieldValidator] = {
@@ -111,5 +128,6 @@ FIELD_VALIDATORS: dict[str, FieldValidator] = {
     "password": _password,
     "nik": _nik,
     "birth_date": _birth_date,
+    "kk_number": _kk_number,
     "address": _address,
 }

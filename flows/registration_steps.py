@@ -22,7 +22,7 @@ from flows.choice_matching import Choice, match_choice
 from flows.context import TurnContext
 from flows.definition import Flow, Step
 from flows.early_photo import skip_kept_photo
-from flows.field_validators import FIELD_VALIDATORS
+from flows.field_validators import FIELD_VALIDATORS, email_taken
 from flows.messages import Button, Incoming, Reply
 from flows.summary import summary_text
 from flows.texts import buttons, fill, text
@@ -199,6 +199,10 @@ def handle_code_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomin
     outcome = check_code(ctx.session, chat_id=ctx.chat_id, purpose=step.purpose or "",
                          typed=typed.value, now=ctx.now)
     if outcome is CodeCheck.OK:
+        if step.purpose == "email" and email_taken(ctx, ctx.applicant.email or ""):
+            ctx.say(text("email_taken"))  # verified elsewhere while this code was on its way
+            go_back(ctx, flow)
+            return
         _mark_verified(ctx, step.purpose or "")
         advance(ctx, flow, step)
         return

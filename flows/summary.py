@@ -8,7 +8,7 @@ from typing import Any
 
 from flows.definition import Flow, Step
 from flows.texts import text
-from flows.validators import mask_nik, mask_phone
+from flows.validators import mask_kk, mask_nik, mask_phone
 from storage.models import Applicant
 
 
@@ -25,6 +25,7 @@ def _format(applicant: Applicant, field: str, fmt: str | None) -> str:
     formatters: dict[str, Callable[[Any], str]] = {
         "hidden": lambda _v: "••••••••",
         "masked_nik": mask_nik,
+        "masked_kk": mask_kk,
         "masked_phone": mask_phone,
         "date": lambda v: v.strftime("%d-%m-%Y"),
         "received": lambda _v: text("received"),

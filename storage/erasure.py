@@ -78,6 +78,12 @@ ERASURE: dict[str, Rule] = {
     "agencylistentry": KeptByLegalDuty(
         "exclusion lists supplied by ministries and agencies (the PMO must exclude the NIKs "
         "they list); not data the applicant gave us"),
+    "cardrecipient": KeptByLegalDuty(
+        "a keyed hash of each NIK that received the card (no name, chat or NIK): a previous "
+        "recipient may not receive it again, so this survives erasure"),
+    "wavefreeze": NoApplicantData("a wave's input digest, list versions and counts at close"),
+    "wavesnapshotentry": NoApplicantData(
+        "per-wave keyed ids frozen at close so a published draw stays verifiable; no NIK or chat"),
     "auditlog": NoApplicantData(
         "who looked up what: staff id and a masked term, never the applicant's chat; "
         "kept for RETENTION_AUDIT_DAYS as the record of access to personal data"),
@@ -89,6 +95,9 @@ ERASURE: dict[str, Rule] = {
     "broadcast": NoApplicantData("announcement templates and audiences"),
     "lotteryrun": NoApplicantData("counts and digests of a draw"),
     "agencylistimport": NoApplicantData("counts and file digests of list imports"),
+    "analyticsminute": NoApplicantData(
+        "dashboard counts per minute, metric and label (a problem code, an intent); no chat"),
+    "dashboardloginuse": NoApplicantData("nonces of used PMO dashboard login links"),
 }
 
 

@@ -27,10 +27,15 @@ class Applicant(SQLModel, table=True):
     telegram_user_id: int | None = Field(default=None, sa_type=BigInteger)
     full_name: str | None = Field(default=None, max_length=100)
     email: str | None = Field(default=None, max_length=254, index=True)
+    # One account per verified email: a keyed hash of the normalised address, unique.
+    email_index: str | None = Field(default=None, max_length=64, unique=True)
     email_verified_at: datetime | None = None
     password_hash: str | None = Field(default=None, max_length=255)
     nik: str | None = Field(default=None, sa_type=EncryptedString)
     nik_index: str | None = Field(default=None, max_length=64, index=True)
+    kk_number: str | None = Field(default=None, sa_type=EncryptedString)
+    # The draw counts applicants per family card through this index (at most 2 per KK).
+    kk_index: str | None = Field(default=None, max_length=64, index=True)
     birth_date: date | None = None
     gender: str | None = Field(default=None, max_length=1)
     address: str | None = Field(default=None, max_length=300)
@@ -53,10 +58,20 @@ class Applicant(SQLModel, table=True):
 @event.listens_for(Applicant, "before_insert")
 @event.listens_for(Applicant, "before_update")
 def _index_nik(_mapper: object, _connection: object, applicant: Applicant) -> None:
-    # Kept in step with the NIK on every write, so lookups by NIK never miss.
-    nik = applicant.nik
-    applicant.nik_index = personal_data_cipher().blind_index(nik) if nik else None
+    # Kept in step with NIK, KK and email on every write, so lookups by them never miss.
+    cipher = personal_data_cipher()
+    nik, kk = applicant.nik, applicant.kk_number
+    applicant.nik_index = cipher.blind_index(nik) if nik else None
+    applicant.kk_index = cipher.blind_index(kk) if kk else None
     applicant.region_code = nik[:4] if nik else None
+    # Only a verified address claims the email: nobody can squat an address they cannot read.
+    verified = applicant.email if applicant.email_verified_at is not None else None
+    applicant.email_index = cipher.blind_index(normalized_email(verified)) if verified else None
+
+
+def normalized_email(email: str) -> str:
+    """Returns the address as compared for uniqueness (trimmed, case-folded)."""
+    return email.strip().casefold()
 
 
 class ConversationState(SQLModel, table=True):

@@ -182,6 +182,9 @@ class BasicTestAttempt(SQLModel, table=True):
     chat_id: int = Field(sa_type=BigInteger, index=True)
     started_at: datetime
     deadline_at: datetime
+    # The questions drawn from the bank for this sitting, in the order they are asked.
+    question_ids: list[str] = Field(default_factory=list,
+                                    sa_column=Column(JSON, nullable=False, server_default="[]"))
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     finished_at: datetime | None = None
     score: int | None = None

@@ -16,6 +16,7 @@ from storage.models import (
     HandoffTicket,
     Outbox,
     VerificationCode,
+    normalized_email,
     utcnow,
 )
 from storage.models_outbox import KtpBlob
@@ -32,6 +33,12 @@ def find_applicant_by_nik(*, session: Session, nik: str) -> Applicant | None:
     """Returns the applicant with this NIK, found through its blind index."""
     index = personal_data_cipher().blind_index(nik)
     return session.exec(select(Applicant).where(Applicant.nik_index == index)).first()
+
+
+def find_applicant_by_email(*, session: Session, email: str) -> Applicant | None:
+    """Returns the applicant who verified this email address, found through its blind index."""
+    index = personal_data_cipher().blind_index(normalized_email(email))
+    return session.exec(select(Applicant).where(Applicant.email_index == index)).first()
 
 
 def get_or_create_applicant(*, session: Session, chat_id: int, channel: str) -> Applicant:

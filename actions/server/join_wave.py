@@ -41,6 +41,6 @@ class ActionJoinWave(Action):  # type: ignore[misc]  # rasa_sdk ships no type hi
                     next_intents=["register_account"])
                 return [SlotSet("join_outcome", "not_registered")]
             outcome = join_wave(session=session, applicant=applicant, now=utcnow())
-            say(dispatcher, join_message(outcome.code, outcome.wave),
+            say(dispatcher, join_message(outcome.code, outcome.wave, applicant),
                 next_intents=NEXT_INTENTS.get(outcome.code, []))
         return [SlotSet("join_outcome", outcome.code)]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flows.validators.birth_date import validate_birth_date
 from flows.validators.email_address import validate_email
 from flows.validators.full_name import validate_full_name
-from flows.validators.masking import mask_nik, mask_phone
+from flows.validators.kk import validate_kk
+from flows.validators.masking import mask_kk, mask_nik, mask_phone
 from flows.validators.nik import NikInfo, validate_nik
 from flows.validators.otp import validate_otp
 from flows.validators.password import validate_password
@@ -17,11 +18,13 @@ __all__ = [
     "NikInfo",
     "Valid",
     "ValidationResult",
+    "mask_kk",
     "mask_nik",
     "mask_phone",
     "validate_birth_date",
     "validate_email",
     "validate_full_name",
+    "validate_kk",
     "validate_nik",
     "validate_otp",
     "validate_password",

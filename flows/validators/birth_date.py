@@ -7,10 +7,18 @@ import unicodedata
 from datetime import date
 
 from flows.validators.messages import invalid
-from flows.validators.nik import WOMAN_DAY_OFFSET, NikInfo
+from flows.validators.nik import (
+    MAXIMUM_AGE,
+    MINIMUM_AGE,
+    WOMAN_DAY_OFFSET,
+    NikInfo,
+    age_on,
+    plausible_birth_year,
+)
 from flows.validators.result import Valid, ValidationResult
 
-MINIMUM_AGE = 18
+__all__ = ["age_on", "format_date", "validate_birth_date"]
+
 EARLIEST_YEAR = 1900
 NUMERIC_DATE = re.compile(r"([0-9]{1,2})\s*[-/. ]\s*([0-9]{1,2})\s*[-/. ]\s*([0-9]{2,4})")
 COMPACT_DATE = re.compile(r"([0-9]{2})([0-9]{2})([0-9]{4})")
@@ -50,12 +58,24 @@ def validate_birth_date(text: str, *, nik: NikInfo, today: date) -> ValidationRe
         return _mismatch(born, nik)
     if age_on(born, today) < MINIMUM_AGE:
         return invalid("too_young", minimum=MINIMUM_AGE, age=age_on(born, today))
+    if age_on(born, today) > MAXIMUM_AGE:
+        return _implausibly_old(born, nik, today)
     return Valid(born)
 
 
-def age_on(born: date, today: date) -> int:
-    """Returns the age in whole years on `today` (someone born on 29 Feb turns a year on 1 Mar)."""
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+def _implausibly_old(born: date, nik: NikInfo, today: date) -> ValidationResult[date]:
+    """Returns why a birth year over 100 years ago is refused, naming the NIK's other reading."""
+    age = age_on(born, today)
+    expected = plausible_birth_year(nik, today=today)
+    if expected is not None:
+        return invalid("birth_year_other_century", year=born.year, age=age, expected=expected,
+                       example=f"{born.day:02d}-{born.month:02d}-{expected}")
+    later = born.year + 100
+    # Only 29 Feb can be missing a century later; that person's age counts from 1 March.
+    day_later = date(later, 3, 1) if (born.month, born.day) == (2, 29) else born.replace(year=later)
+    later_age = age_on(day_later, today)
+    return invalid("birth_year_implausible", year=born.year, age=age, maximum=MAXIMUM_AGE,
+                   later=later, later_age=later_age, minimum=MINIMUM_AGE)
 
 
 def format_date(value: date) -> str:

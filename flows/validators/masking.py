@@ -13,6 +13,11 @@ def mask_nik(nik: str) -> str:
     return _mask(nik, NIK_VISIBLE, NIK_VISIBLE)
 
 
+def mask_kk(kk: str) -> str:
+    """Returns the family card number with all but its first 4 and last 4 digits masked."""
+    return _mask(kk, NIK_VISIBLE, NIK_VISIBLE)
+
+
 def mask_phone(e164: str) -> str:
     """Returns an E.164 number with all but "+62" plus 3 digits and the last 4 digits masked."""
     return _mask(e164, PHONE_VISIBLE_HEAD, PHONE_VISIBLE_TAIL)

@@ -6,6 +6,7 @@ import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from flows.validators.messages import describe_chars, invalid
@@ -17,6 +18,10 @@ WOMAN_DAY_OFFSET = 40
 SEPARATORS = re.compile(r"[\s.\-]+")
 REGENCY_CODES = range(1, 70)
 CITY_CODES = range(71, 100)
+MINIMUM_AGE = 18
+# Nobody older than this registers; a NIK's YY is read with the century that fits 18–100.
+MAXIMUM_AGE = 100
+CENTURIES = (1900, 2000, 2100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,3 +116,20 @@ def _decode(nik: str) -> NikInfo:
         gender="P" if int(nik[6:8]) > WOMAN_DAY_OFFSET else "L",
         serial=nik[12:],
     )
+
+
+def age_on(born: date, today: date) -> int:
+    """Returns the age in whole years on `today` (someone born on 29 Feb turns a year on 1 Mar)."""
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def plausible_birth_year(info: NikInfo, *, today: date) -> int | None:
+    """Returns the NIK's YY with the century that makes its holder 18–100 today, or None."""
+    for century in CENTURIES:
+        year = century + info.birth_yy
+        if info.birth_day > calendar.monthrange(year, info.birth_month)[1]:
+            continue  # 29 Feb does not exist in that century's year
+        age = age_on(date(year, info.birth_month, info.birth_day), today)
+        if MINIMUM_AGE <= age <= MAXIMUM_AGE:
+            return year
+    return None

@@ -25,7 +25,8 @@ async def test_console_registration_from_start_to_confirmation(
     script = [
         "1",  # 📝 Daftar akun
         ANSWERS["full_name"], ANSWERS["email"], "<code>", ANSWERS["password"], ANSWERS["nik"],
-        ANSWERS["birth_date"], ANSWERS["address"], "Ya, sama", "SMA/SMK", "Korban PHK",
+        ANSWERS["birth_date"], ANSWERS["kk_number"], ANSWERS["address"], "Ya, sama", "SMA/SMK",
+        "Korban PHK",
         f"/foto {photo}", "/kontak 0812 3456 7890", "1",  # ✅ Benar, simpan
         "/keluar",
     ]
@@ -63,7 +64,8 @@ async def test_console_runs_the_outbox_so_later_messages_arrive(
     written: list[str] = []
     script = [
         "1", ANSWERS["full_name"], ANSWERS["email"], "<code>", ANSWERS["password"],
-        ANSWERS["nik"], ANSWERS["birth_date"], ANSWERS["address"], "ya", "sma", "kena phk",
+        ANSWERS["nik"], ANSWERS["birth_date"], ANSWERS["kk_number"], ANSWERS["address"], "ya",
+        "sma", "kena phk",
         f"/foto {photo}", "/kontak 0812 3456 7890", "benar", "<wait>", "/keluar",
     ]
 

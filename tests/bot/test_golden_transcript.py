@@ -30,6 +30,7 @@ SCRIPT = [
     "password", ANSWERS["password"],
     "3273014508900", ANSWERS["nik"],
     "05-08-1991", ANSWERS["birth_date"],
+    ANSWERS["nik"], ANSWERS["kk_number"],  # the NIK typed again where the KK number is asked
     "Bandung", ANSWERS["address"],
     "iya sama", "sma", "kena phk",
     "/foto <photocopy>", "/foto <good>",

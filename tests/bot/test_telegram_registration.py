@@ -25,7 +25,7 @@ from storage.models import Applicant
 
 
 async def register_first_half(user: TelegramUser, engine: Engine) -> None:
-    """Name, email + code, password, NIK and birth date."""
+    """Name, email + code, password, NIK, birth date and family card number."""
     menu = await user.says("/start")
     assert "Halo Siti" in texts(menu)
     assert "Nama lengkap" in texts(await user.presses("📝 Daftar akun"))
@@ -35,7 +35,8 @@ async def register_first_half(user: TelegramUser, engine: Engine) -> None:
     assert "Kata sandi" in texts(await user.says(code))
     assert "NIK" in texts(await user.says(ANSWERS["password"]))
     assert "tanggal lahir" in texts(await user.says(ANSWERS["nik"]))
-    assert "alamat rumah" in texts(await user.says(ANSWERS["birth_date"]))
+    assert "Kartu Keluarga" in texts(await user.says(ANSWERS["birth_date"]))
+    assert "alamat rumah" in texts(await user.says(ANSWERS["kk_number"]))
 
 
 async def register_second_half(user: TelegramUser) -> None:
@@ -48,6 +49,7 @@ async def register_second_half(user: TelegramUser) -> None:
     assert "Nomor HP" in texts(await user.sends_photo(good_ktp_jpeg(), 1280, 960))
     summary = await user.shares_contact("+6281234567890")
     assert "3273********0001" in texts(summary) and NIK not in texts(summary)
+    assert "3273********0007" in texts(summary) and ANSWERS["kk_number"] not in texts(summary)
     assert "selesai dan tersimpan" in texts(await user.presses("✅ Benar, simpan"))
 
 
@@ -184,7 +186,8 @@ async def test_logs_carry_no_personal_data_even_at_debug(
         await register_first_half(user, sqlite_engine)
         await register_second_half(user)
     email_code = latest_code(sqlite_engine, chat_id=1007, kind="email")
-    secrets = [NIK, ANSWERS["email"], ANSWERS["password"], "81234567890", email_code,
+    secrets = [NIK, ANSWERS["kk_number"], ANSWERS["email"], ANSWERS["password"], "81234567890",
+               email_code,
                ANSWERS["address"].split(",")[0]]
     assert caplog.records, "the bot logged nothing at all: the check would be empty"
     for secret in secrets:

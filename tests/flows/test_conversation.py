@@ -89,6 +89,7 @@ def test_password_message_is_deleted_and_never_stored_plain(
         ("email", "siti@@example", "email"),
         ("nik", "12345", "16"),
         ("birth_date", "06-08-1990", "NIK"),
+        ("kk_number", "3273 0102 0315", "16 angka"),
         ("address", "Jl", "Alamat"),
     ],
 )
@@ -96,7 +97,7 @@ def test_invalid_answer_keeps_step_and_explains(
     conversation: Conversation, engine: Engine, step: str, bad: str, expected: str
 ) -> None:
     previous = {"full_name": None, "email": "full_name", "nik": "password",
-                "birth_date": "nik", "address": "birth_date"}[step]
+                "birth_date": "nik", "kk_number": "birth_date", "address": "kk_number"}[step]
     if previous is None:
         text(conversation, "/start")
         press(conversation, "menu:register")
@@ -115,12 +116,12 @@ def test_invalid_answer_keeps_step_and_explains(
 def test_back_returns_one_step_without_losing_data(
     conversation: Conversation, engine: Engine
 ) -> None:
-    register_until(conversation, engine, "birth_date")
+    register_until(conversation, engine, "kk_number")
     assert step_of(engine) == "address"
     turn = text(conversation, "kembali")
-    assert step_of(engine) == "birth_date"
-    assert "tanggal lahir" in said(turn)
-    assert applicant(engine).birth_date is not None
+    assert step_of(engine) == "kk_number"
+    assert "Kartu Keluarga" in said(turn)
+    assert applicant(engine).kk_number is not None and applicant(engine).birth_date is not None
 
 
 def test_email_code_rules_expiry_attempts_and_cooldown(
@@ -190,7 +191,7 @@ def test_new_conversation_object_resumes_where_user_stopped(
     turn = press(restarted, "menu:register")
     assert "tanggal lahir" in said(turn)
     text(restarted, ANSWERS["birth_date"])
-    assert step_of(engine) == "address"
+    assert step_of(engine) == "kk_number"
 
 
 def test_cancel_keeps_data_and_free_text_gets_a_hint(

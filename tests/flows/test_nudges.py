@@ -45,7 +45,7 @@ def reminders(engine: Engine) -> list[str]:
 def test_one_reminder_after_24h_and_one_after_72h_then_none(
     conversation: Conversation, engine: Engine
 ) -> None:
-    register_until(conversation, engine, "birth_date")  # stopped at the address, step 5
+    register_until(conversation, engine, "kk_number")  # stopped at the address, step 5
     stalled_at(engine, MORNING - timedelta(hours=23))
     assert run(engine, MORNING) == 0
     stalled_at(engine, MORNING - timedelta(hours=25))

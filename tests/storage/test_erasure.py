@@ -97,7 +97,7 @@ def add_rows_of(session: Session, chat_id: int, wave_id: int, broadcast_id: int)
     session.add(BasicTestAttempt(chat_id=chat_id, started_at=NOW, deadline_at=NOW))
     session.add(Nudge(chat_id=chat_id))
     ticket = HandoffTicket(chat_id=chat_id, reason="user_request")
-    application = WaveApplication(wave_id=wave_id, chat_id=chat_id, nik=chat_id,
+    application = WaveApplication(wave_id=wave_id, chat_id=chat_id, nik_key=chat_id,
                                   birth_date=date(1990, 8, 5))
     outboxes = [Outbox(kind="email", chat_id=chat_id, destination="d", payload={"b": 1})
                 for _ in range(2)]

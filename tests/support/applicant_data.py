@@ -15,15 +15,28 @@ from storage.models import Outbox
 
 # A woman born 5 Aug 1990 (day 05 + 40 = 45), Kota Bandung (32 73), district 01, serial 0001.
 NIK = "3273014508900001"
+# Her family card, issued in the same district of Kota Bandung.
+KK = "3273010203150007"
 ANSWERS = {
     "full_name": "Siti Nurhaliza",
     "email": "siti.nur@example.com",
     "password": "RahasiaKu2024",
     "nik": NIK,
     "birth_date": "05-08-1990",
+    "kk_number": KK,
     "address": "Jl. Merdeka No. 10 RT 01/RW 02, Babakan Ciamis, Sumur Bandung, Kota Bandung",
     "phone": "0812 3456 7890",
 }
+
+DEFAULT_CHAT = 4242
+
+
+def email_for(chat_id: int) -> str:
+    """Returns the applicant's email for this chat: one account per email, so each chat its own."""
+    if chat_id == DEFAULT_CHAT:
+        return ANSWERS["email"]
+    local, _, domain = ANSWERS["email"].partition("@")
+    return f"{local}+{chat_id}@{domain}"
 
 
 def latest_code(engine: Engine, *, chat_id: int, kind: str) -> str:

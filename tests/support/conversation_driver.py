@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from support.applicant_data import ANSWERS, good_ktp_report, latest_code
+from support.applicant_data import ANSWERS, DEFAULT_CHAT, email_for, good_ktp_report, latest_code
 
 from flows.conversation import Conversation
 from flows.messages import Incoming, Turn
 from storage.models import Applicant, ConversationState
 
-CHAT = 4242
+CHAT = DEFAULT_CHAT
 
 
 class Clock:
@@ -56,11 +56,12 @@ def register_until(conv: Conversation, engine: Engine, last_step: str, chat: int
     press(conv, "menu:register", chat)
     script = [
         ("full_name", lambda: text(conv, ANSWERS["full_name"], chat)),
-        ("email", lambda: text(conv, ANSWERS["email"], chat)),
+        ("email", lambda: text(conv, email_for(chat), chat)),
         ("email_code", lambda: text(conv, latest_code(engine, chat_id=chat, kind="email"), chat)),
         ("password", lambda: text(conv, ANSWERS["password"], chat, message_id=77)),
         ("nik", lambda: text(conv, ANSWERS["nik"], chat)),
         ("birth_date", lambda: text(conv, ANSWERS["birth_date"], chat)),
+        ("kk_number", lambda: text(conv, ANSWERS["kk_number"], chat)),
         ("address", lambda: text(conv, ANSWERS["address"], chat)),
         ("domicile_same", lambda: press(conv, "s:domicile_same:yes", chat)),
         ("education", lambda: press(conv, "s:education:SMA/SMK", chat)),

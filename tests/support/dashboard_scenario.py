@@ -67,6 +67,7 @@ class Driver:
         await self.until_nik(chat)
         await self.say(chat, f"{NIK_PREFIX}{serial:04d}")
         await self.say(chat, ANSWERS["birth_date"])
+        await self.say(chat, ANSWERS["kk_number"])
         await self.say(chat, ANSWERS["address"])
         await self.press(chat, "s:domicile_same:yes")
         await self.press(chat, "s:education:SMA/SMK")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from rasa_sdk.executor import ActionExecutor
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from waves_builders import CLOSES, OPENS, add_list, draw, strong
+from waves_builders import add_list, draw, strong
 
 from actions.lottery import commitment
 from actions.server import ACTION_NAMES, database
@@ -61,7 +61,10 @@ def slots_of(response: dict[str, Any]) -> dict[str, Any]:
 
 def populate(engine: Engine) -> None:
     with session_scope(engine) as session:
-        wave = create_wave(session=session, number=13, quota=1, opens_at=OPENS, closes_at=CLOSES)
+        # The action joins at the real time, and waves take joins only between their times.
+        today = datetime.now(UTC)
+        wave = create_wave(session=session, number=13, quota=1, opens_at=today - timedelta(days=1),
+                           closes_at=today + timedelta(days=1))
         open_wave(session=session, number=13, seed_commitment=commitment(strong("s")))
         for chat, nik in ((10, "3273014508900001"), (11, "3273014508900002")):
             session.add(Applicant(chat_id=chat, nik=nik, birth_date=date(1990, 8, 5),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from waves_builders import CLOSES, OPENS
 
-from actions.basic_test import questions
+from actions.basic_test import Question, next_question
 from actions.lottery import commitment
 from actions.senders import OutboxEmailSender, OutboxSmsSender
 from actions.waves import create_wave, open_wave
@@ -45,15 +46,28 @@ def press(engine: Engine, now: datetime, value: str) -> str:
     return turn(engine, now, lambda ctx: wave_steps.handle_button(ctx, value))
 
 
+def attempt_now(engine: Engine) -> BasicTestAttempt:
+    with Session(engine) as session:
+        return session.exec(select(BasicTestAttempt).order_by(col(BasicTestAttempt.id).desc())
+                            ).first() or pytest.fail("no attempt")
+
+
+def question_now(engine: Engine) -> Question:
+    question = next_question(attempt_now(engine))
+    assert question is not None
+    return question
+
+
 def test_test_resumes_scores_and_emails(engine: Engine) -> None:
     registered(engine)
     assert "15 menit" in turn(engine, START, wave_steps.start_test)
-    items = questions()
-    press(engine, START + timedelta(minutes=1), f"test:{items[0].id}:{items[0].options[0][0]}")
+    first = question_now(engine)
+    press(engine, START + timedelta(minutes=1), f"test:{first.id}:{first.answer or 'a'}")
     resumed = turn(engine, START + timedelta(minutes=5), wave_steps.start_test)
-    assert "Melanjutkan" in resumed and "Soal 2/" in resumed
+    assert "Melanjutkan" in resumed and "Soal 2/10" in resumed
     said = ""
-    for item in items[1:]:
+    for _ in range(9):
+        item = question_now(engine)
         said = press(engine, START + timedelta(minutes=6), f"test:{item.id}:{item.answer or 'a'}")
     assert "lulus" in said
     with Session(engine) as session:
@@ -65,9 +79,9 @@ def test_test_resumes_scores_and_emails(engine: Engine) -> None:
 def test_answers_after_fifteen_minutes_are_refused(engine: Engine) -> None:
     registered(engine)
     turn(engine, START, wave_steps.start_test)
-    first = questions()[3]
+    first = question_now(engine)
     late = START + timedelta(minutes=15, seconds=1)
-    said = press(engine, late, f"test:{first.id}:{first.answer}")
+    said = press(engine, late, f"test:{first.id}:{first.answer or 'a'}")
     assert "habis" in said
     with Session(engine) as session:
         attempt = session.exec(select(BasicTestAttempt)).one()
@@ -82,6 +96,7 @@ def test_prescreen_warns_with_source_then_joins(engine: Engine) -> None:
         create_wave(session=session, number=12, quota=600_000, opens_at=OPENS, closes_at=CLOSES)
         open_wave(session=session, number=12, seed_commitment=commitment("x"))
     assert "Sebelum bergabung" in turn(engine, START, wave_steps.start_join)
+    press(engine, START, "wave:pre:foreign_national:no")
     warned = press(engine, START, "wave:pre:formal_education:yes")
     assert "Dapodik" in warned and "Sumber aturan" in warned
     press(engine, START, "wave:next")
