@@ -41,6 +41,21 @@ _BLOCKING = (
     "chat_id = :c AND status IN ('pending', 'replying') AND update_id <> :u"
     " AND NOT (status = 'replying' AND claimed_by = :w AND claimed_at >= :expired)"
 )
+NEXT_WAITING = (
+    "SELECT update_id, sealed, payload, status FROM inbox_update "
+    "WHERE chat_id = :c AND status IN ('pending', 'replying') "
+    "AND NOT (status = 'replying' AND claimed_by = :w AND claimed_at >= :expired) "
+    "ORDER BY update_id LIMIT 1"
+)
+CHATS_WITH_WORK = (
+    "SELECT DISTINCT chat_id FROM inbox_update WHERE status IN ('pending', 'replying') "
+    "AND (status = 'pending' OR claimed_at IS NULL OR claimed_at < :expired) LIMIT :n"
+)
+DEPTH = "SELECT count(*) FROM inbox_update WHERE status IN ('pending', 'replying')"
+PRUNE = (
+    "DELETE FROM inbox_update WHERE update_id IN (SELECT update_id FROM inbox_update "
+    "WHERE status = '{status}' AND {column} < :cut LIMIT :n)"  # literals: partial indexes
+)
 _INSERT = (
     "INSERT INTO inbox_update (update_id, chat_id, sealed, status, attempts, received_at) "
     "VALUES (:u, :c, :s, 'pending', :a, :t) ON CONFLICT (update_id) DO NOTHING"
@@ -112,12 +127,8 @@ class Inbox:
     def next_waiting(self, chat_id: int) -> Waiting | None:
         """Returns the chat's oldest waiting update, if nothing earlier of the chat is in flight."""
         with self.engine.connect() as connection:
-            row = connection.execute(text(
-                "SELECT update_id, sealed, payload, status FROM inbox_update "
-                "WHERE chat_id = :c AND status IN ('pending', 'replying') "
-                "AND NOT (status = 'replying' AND claimed_by = :w AND claimed_at >= :expired) "
-                "ORDER BY update_id LIMIT 1"),
-                {"c": chat_id, "w": self.worker, "expired": utcnow() - self.lease}).first()
+            row = connection.execute(text(NEXT_WAITING), {
+                "c": chat_id, "w": self.worker, "expired": utcnow() - self.lease}).first()
         if row is None or row.status != PENDING:
             return None
         return Waiting(int(row.update_id), chat_id, _payload_of(row))
@@ -196,11 +207,8 @@ class Inbox:
     def chats_with_work(self, limit: int = 100) -> list[int]:
         """Returns chats with waiting updates or replies whose sender is presumed dead."""
         with self.engine.connect() as connection:
-            rows = connection.execute(text(
-                "SELECT DISTINCT chat_id FROM inbox_update "
-                "WHERE status IN ('pending', 'replying') AND (status = 'pending' "
-                "OR claimed_at IS NULL OR claimed_at < :expired) LIMIT :n"),
-                {"expired": utcnow() - self.lease, "n": limit}).all()
+            rows = connection.execute(text(CHATS_WITH_WORK), {
+                "expired": utcnow() - self.lease, "n": limit}).all()
         return [int(r.chat_id) for r in rows]
 
     def release_all(self) -> None:
@@ -222,10 +230,8 @@ class Inbox:
         deleted = 0
         while True:  # in batches, so no transaction holds a day of rows
             with self.engine.begin() as connection:
-                count = connection.execute(text(
-                    "DELETE FROM inbox_update WHERE update_id IN (SELECT update_id "
-                    f"FROM inbox_update WHERE status = :s AND {column} < :cut LIMIT :n)"),
-                    {"s": status, "cut": cutoff, "n": PRUNE_BATCH}).rowcount
+                count = connection.execute(text(PRUNE.format(status=status, column=column)),
+                                           {"cut": cutoff, "n": PRUNE_BATCH}).rowcount
             deleted += count
             if count < PRUNE_BATCH:
                 return deleted
@@ -295,7 +301,7 @@ class InboxJournal:
 
 def count_waiting(engine: Engine | Connection) -> int:
     """Returns how many inbox updates wait or owe replies."""
-    query = text("SELECT count(*) FROM inbox_update WHERE status IN ('pending', 'replying')")
+    query = text(DEPTH)
     if isinstance(engine, Connection):
         return int(engine.execute(query).scalar_one())
     with engine.connect() as connection:
