@@ -185,9 +185,9 @@ class Inbox:
             return
         with self.engine.begin() as connection:
             connection.execute(text(
-                "UPDATE inbox_update SET status = 'done', replies = NULL, done_at = :t "
-                "WHERE update_id = :u AND status = 'replying'"),
-                [{"u": update_id, "t": utcnow()} for update_id in ids])
+                "UPDATE inbox_update SET status = 'done', replies = NULL "
+                "WHERE update_id = :u AND status = 'replying'"),  # done_at: when it was processed
+                [{"u": update_id} for update_id in ids])
 
     def claim_owed(self, chat_id: int) -> list[Owed]:
         """Takes over the chat's replies whose sender is presumed dead, oldest first."""
