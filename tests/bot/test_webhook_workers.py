@@ -1,4 +1,4 @@
-"""Two webhook worker processes on PostgreSQL: one chat's burst of updates runs in update_id order."""
+"""Two webhook worker processes on PostgreSQL: a burst of one chat's updates runs in order."""
 
 from __future__ import annotations
 

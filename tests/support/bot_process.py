@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from fakes.bot_api import FakeBotApi
@@ -65,10 +66,11 @@ class BotProcess:
             self.process.wait(10)
 
 
-async def wait_until(predicate: object, timeout: float = 60.0, what: str = "") -> None:
+async def wait_until(predicate: Callable[[], object], seconds: float = 60.0,
+                     what: str = "") -> None:
     """Polls predicate() until it is true."""
-    deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
+    deadline = time.monotonic() + seconds
+    while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
