@@ -7,6 +7,7 @@ import asyncio
 from telegram import BotCommand, Update
 from telegram.ext import Application, TypeHandler
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.broadcast_commands import parse_pmo_ids, register_broadcast_handlers
 from bot.handlers import RUNNER_KEY, on_error, on_update
 from bot.polling import serve_polling
@@ -41,8 +42,9 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
         .concurrent_updates(PerChatUpdateProcessor(64))
-        # httpcore scans every pooled connection per request: a small pool is faster.
-        .connection_pool_size(8)
+        # aiohttp: ≈0.2 ms CPU a Bot API call where httpx costs ≈1.8 ms; one slot per update.
+        .request(AiohttpRequest(connection_pool_size=64, pool_timeout=5.0))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .post_init(_post_init)
     )
     if not polling:

@@ -49,7 +49,6 @@ from sqlmodel import Session
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.request import HTTPXRequest
 
 from actions.broadcasts import (
     BroadcastError,
@@ -68,6 +67,7 @@ from actions.broadcasts import (
     running_broadcasts,
 )
 from actions.subscriptions import mark_blocked
+from bot.aiohttp_request import AiohttpRequest, was_not_sent
 from storage.db import session_scope
 from storage.models import utcnow
 from storage.settings import Settings
@@ -375,12 +375,8 @@ class BroadcastSender:
             if any(reason in error.message.lower() for reason in UNREACHABLE):
                 return self._unreachable(row, error)
             return self._failed(row, error.message)
-        except TimedOut as error:
-            if "pool timeout" in error.message.lower():
-                return self._retry(row, error.message)
-            return self._ambiguous(row)
-        except NetworkError as error:
-            if "ConnectError" in error.message:
+        except (TimedOut, NetworkError) as error:
+            if was_not_sent(error):  # no slot or no socket: Telegram never saw it
                 return self._retry(row, error.message)
             return self._ambiguous(row)
         except TelegramError as error:
@@ -503,8 +499,8 @@ def build_broadcast_bot(settings: Settings, *, max_in_flight: int = 32) -> Bot:
     """Returns a Bot of its own for broadcasts, with a connection pool wide enough to keep pace."""
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    request = HTTPXRequest(connection_pool_size=max_in_flight, pool_timeout=5.0,
-                           read_timeout=10.0, write_timeout=10.0, connect_timeout=5.0)
+    request = AiohttpRequest(connection_pool_size=max_in_flight, pool_timeout=5.0,
+                             read_timeout=10.0, write_timeout=10.0, connect_timeout=5.0)
     return Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url,
                base_file_url=settings.telegram_file_base_url, request=request)
 

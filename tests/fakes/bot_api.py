@@ -171,6 +171,18 @@ class _TokenBucket:
         self.tokens -= 1
 
 
+@dataclass
+class Fault:
+    """A failure the fake plays instead of answering `method` (see FakeBotApi.fail_next)."""
+
+    method: str
+    status: int | None = None  # answer with this HTTP status and a Telegram error body
+    delay_s: float = 0.0  # sleep this long before answering (or before resetting)
+    reset: bool = False  # close the connection without an answer
+    retry_after: int | None = None  # with status 429: the seconds Telegram asks to wait
+    times: int = 1
+
+
 class _ApiError(Exception):
     def __init__(
         self, code: int, description: str, parameters: dict[str, Any] | None = None
@@ -364,6 +376,9 @@ class FakeBotApi:
         self._global_bucket = _TokenBucket.full(global_rate_per_s) if global_rate_per_s else None
         self._chat_buckets: dict[int, _TokenBucket] = {}
         self._runner: web.AppRunner | None = None
+        self._faults: list[Fault] = []
+        self._open_requests = 0
+        self.peak_open_requests = 0  # most Bot API requests served at the same moment
         self._handlers: dict[str, tuple[str, Callable[[dict[str, Any]], Awaitable[Any]]]] = {
             name.lower(): (name, handler) for name, handler in self._method_table().items()
         }
@@ -595,6 +610,45 @@ class FakeBotApi:
                 )
             await asyncio.sleep(min(max(quiet_for - quiet, 0.01), 0.05, deadline - now))
 
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int | None = None,
+        delay_s: float = 0.0,
+        reset: bool = False,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> Fault:
+        """Makes the next `times` calls of `method` fail: a status, a delay or a dropped socket."""
+        fault = Fault(method.lower(), status=status, delay_s=delay_s, reset=reset,
+                      retry_after=retry_after, times=times)
+        self._faults.append(fault)
+        return fault
+
+    def _take_fault(self, method: str) -> Fault | None:
+        for fault in self._faults:
+            if fault.method == method.lower() and fault.times > 0:
+                fault.times -= 1
+                return fault
+        return None
+
+    async def _play_fault(self, request: web.Request, fault: Fault) -> web.Response:
+        """Delays, answers with the fault's status, or drops the connection like a crash."""
+        if fault.delay_s:
+            await asyncio.sleep(fault.delay_s)
+        if fault.reset and request.transport is not None:
+            request.transport.abort()  # an RST-like close: no status line is ever written
+            return web.Response(status=500)
+        if fault.status is not None:
+            body: dict[str, Any] = {"ok": False, "error_code": fault.status,
+                                    "description": "Injected fault"}
+            if fault.retry_after is not None:
+                body["parameters"] = {"retry_after": fault.retry_after}
+            self._status_counts[fault.status] += 1
+            return web.json_response(body, status=fault.status)
+        return await self._answer(request)
+
     def stats(self) -> dict[str, Any]:
         """Returns request counts: total, by method, by HTTP status, 429s and 403s."""
         return {
@@ -664,6 +718,17 @@ class FakeBotApi:
     # ------------------------------------------------------------------ HTTP plumbing
 
     async def _handle_api(self, request: web.Request) -> web.Response:
+        self._open_requests += 1
+        self.peak_open_requests = max(self.peak_open_requests, self._open_requests)
+        try:
+            fault = self._take_fault(request.match_info["method"]) if self._faults else None
+            if fault is not None:
+                return await self._play_fault(request, fault)
+            return await self._answer(request)
+        finally:
+            self._open_requests -= 1
+
+    async def _answer(self, request: web.Request) -> web.Response:
         params = await _read_params(request)
         chat_id = _as_chat_id(params.get("chat_id"))
         entry = self._handlers.get(request.match_info["method"].lower())
