@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)  # replies claimed longer ago belong to a worker presumed dead
 LOCK_NAMESPACE = 7301  # first key of our advisory locks, so other features' locks never clash
+PRUNE_LOCK_NAMESPACE = 7302
 PRUNE_BATCH = 5000
 Calls = list[dict[str, Any]]
 Encode = Callable[[Any], Calls]
@@ -230,6 +231,10 @@ class Inbox:
         deleted = 0
         while True:  # in batches, so no transaction holds a day of rows
             with self.engine.begin() as connection:
+                if not self.sqlite and not connection.execute(text(
+                        "SELECT pg_try_advisory_xact_lock(:ns, 0)"),
+                        {"ns": PRUNE_LOCK_NAMESPACE}).scalar_one():
+                    return deleted  # another worker is pruning; overlapping deletes deadlock
                 count = connection.execute(text(PRUNE.format(status=status, column=column)),
                                            {"cut": cutoff, "n": PRUNE_BATCH}).rowcount
             deleted += count
