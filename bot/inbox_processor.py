@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import socket
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -64,6 +65,7 @@ class InboxProcessor:
         self._draining: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._acks: list[int] = []
+        self.listeners: list[Callable[[int], None]] = []  # told each update_id once answered
 
     # --- webhook requests -----------------------------------------------------------------
     async def answer(self, update_id: int, chat_id: int, payload: dict[str, Any]) -> Call | None:
@@ -94,6 +96,7 @@ class InboxProcessor:
         await perform_all(self.application.bot, wire)
         if calls:
             self._acks.append(update_id)
+        self._tell(update_id)
         return last
 
     async def _settle_unprocessed(self, delivery: Delivery, payload: dict[str, Any]) -> None:
@@ -149,6 +152,7 @@ class InboxProcessor:
                 await perform_all(self.application.bot, journal.calls)
                 if journal.calls:
                     self._acks.append(waiting.update_id)
+                self._tell(waiting.update_id)
                 return "processed"
         if journal.outcome is not None:
             return journal.outcome
@@ -194,6 +198,10 @@ class InboxProcessor:
             with contextlib.suppress(TelegramError):
                 await self.application.bot.send_message(chat_id=journal.chat_id,
                                                         text=text("error"))
+
+    def _tell(self, update_id: int) -> None:
+        for listener in self.listeners:
+            listener(update_id)
 
     def _lock(self, chat_id: int) -> asyncio.Lock:
         return self._locks.setdefault(chat_id, asyncio.Lock())

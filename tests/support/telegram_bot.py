@@ -8,7 +8,7 @@ from typing import Any
 
 from fakes.bot_api import FakeBotApi
 from sqlalchemy.engine import Engine
-from support.telegram_user import track_processed_updates
+from support.telegram_user import track_delivered_updates
 from telegram.ext import Application
 
 from bot.app import build_application
@@ -26,8 +26,8 @@ async def running_bot(
                       telegram_file_base_url=api.file_base_url, **settings)
     runner = build_runner(engine, channel="telegram", settings=config)
     application = build_application(config, runner)
-    track_processed_updates(application, api)
     service = PollingService(application, config)
+    track_delivered_updates(service.processor, api)
     service.poller.poll_seconds = 1
     await service.start()
     try:
