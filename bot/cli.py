@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import sys
 
+import click
 import typer
 
 from storage.settings import get_settings
 
-app = typer.Typer(help="Asisten Pendaftaran Kartu Prakerja", no_args_is_help=True)
+app = typer.Typer(help="Asisten Pendaftaran Kartu Prakerja", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database schema")
 app.add_typer(db_app, name="db")
 
@@ -61,7 +64,7 @@ def chat(
         return
     runner = build_runner(engine, channel="console")
     try:
-        asyncio.run(ConsoleChat(runner, engine, chat_id=chat_id).run())
+        asyncio.run(ConsoleChat(runner, engine, chat_id=chat_id, settings=settings).run())
     finally:
         runner.close()
 
@@ -105,5 +108,23 @@ _mount_features()
 
 
 def main() -> None:
-    """Entry point of the `prakerja` script."""
-    app()
+    """Entry point of the `prakerja` script: an error is one line, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except click.exceptions.Abort:
+        typer.echo("Dibatalkan.", err=True)
+        sys.exit(1)
+    except click.ClickException as error:  # usage errors keep click's own message and code
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except Exception as error:  # the message only: tracebacks quote values and scare operators
+        typer.echo(f"Gagal: {error_line(error)}", err=True)
+        sys.exit(1)
+
+
+def error_line(error: BaseException) -> str:
+    """Returns the first line of an error's message, or its type when it has none."""
+    message = str(error).strip().splitlines()
+    return message[0] if message else type(error).__name__

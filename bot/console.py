@@ -14,9 +14,12 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from actions.outbox.kinds import TELEGRAM_MESSAGE
+from bot.outbox_task import OutboxWorkerTask
 from bot.turns import TurnRunner
 from flows.messages import Button, Incoming, Reply
 from storage.models import Outbox
+from storage.settings import Settings
 
 CONSOLE_HELP = (
     "Ketik jawaban Anda. Tombol dipilih dengan mengetik nomornya. "
@@ -42,22 +45,40 @@ class ConsoleChat:
         chat_id: int = 1,
         read: Callable[[str], str] = input,
         write: Callable[[str], None] = print,
+        settings: Settings | None = None,
+        poll_seconds: float = 1.0,
     ) -> None:
         self.runner = runner
         self.engine = engine
         self.chat_id = chat_id
         self.read = read
         self.write = write
+        self.settings = settings
+        self.poll_seconds = poll_seconds
         self.buttons: list[Button] = []
         self.last_outbox_id = self._newest_outbox_id()
 
     async def run(self) -> None:
-        """Chats until /keluar or end of input."""
+        """Chats until /keluar or end of input, delivering the outbox in the background."""
         self.write(CONSOLE_HELP)
-        await self.send(Incoming(kind="command", text="/start", first_name=""))
+        worker = OutboxWorkerTask(self.engine, self.settings) if self.settings else None
+        watcher = asyncio.create_task(self._watch_outbox())
+        if worker is not None:
+            worker.start()
+        try:
+            await self.send(Incoming(kind="command", text="/start", first_name=""))
+            await self._chat()
+        finally:
+            watcher.cancel()
+            if worker is not None:
+                await worker.stop()
+            self._show_outbox()  # whatever was delivered while stopping
+
+    async def _chat(self) -> None:
         while True:
             try:
-                line = self._read_line()
+                # Read in a thread: the outbox worker and the watcher run while the person types.
+                line = await asyncio.to_thread(self._read_line)
             except EOFError:
                 return
             if line.strip() in ("/keluar", "/exit", "/quit"):
@@ -65,6 +86,12 @@ class ConsoleChat:
             incoming = self.incoming_from_line(line)
             if incoming is not None:
                 await self.send(incoming)
+
+    async def _watch_outbox(self) -> None:
+        """Prints messages the worker sends to this chat later (delivery news, results, staff)."""
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            self._show_outbox()
 
     def _read_line(self) -> str:
         step = self.runner.conversation.current_step(self.chat_id)
@@ -110,18 +137,20 @@ class ConsoleChat:
 
     async def _deliver(self, incoming: Incoming) -> None:
         turn = await self.runner.run(self.chat_id, incoming)
-        self.buttons = []  # numbers always refer to the buttons shown last
+        if any(reply.buttons for reply in turn.replies):
+            self.buttons = []  # numbers refer to the buttons of the newest turn that had any
         for reply in turn.replies:
             self.show(reply)
         self._show_outbox()
 
     def show(self, reply: Reply) -> None:
-        """Prints a reply with its buttons numbered."""
+        """Prints a reply with its buttons numbered on from the turn's earlier replies."""
         self.write("\n🤖 " + plain(reply.text))
         flat = [button for row in reply.buttons for button in row]
         if flat:
-            self.buttons = flat
-            self.write("   " + "   ".join(f"[{i}] {b.label}" for i, b in enumerate(flat, 1)))
+            first = len(self.buttons) + 1
+            self.buttons.extend(flat)
+            self.write("   " + "   ".join(f"[{i}] {b.label}" for i, b in enumerate(flat, first)))
         if reply.photo:
             self.write(f"   (contoh foto: {reply.photo})")
         if reply.request_contact:
@@ -144,3 +173,5 @@ class ConsoleChat:
                 icon = SIMULATED_KINDS[row.kind]
                 body = row.payload.get("body", "")
                 self.write(f"\n{icon} (simulasi, ke {row.destination}):\n{body}")
+            elif row.kind == TELEGRAM_MESSAGE:
+                self.write("\n🔔 " + plain(str(row.payload.get("text", ""))))

@@ -83,9 +83,8 @@ class TurnRunner:
         return self._photo_limit.allow(chat_id)
 
     def expects_photo(self, chat_id: int) -> bool:
-        """Tells whether this chat is at the KTP photo step (so a photo is worth fetching)."""
-        step = self.conversation.current_step(chat_id)
-        return step is not None and step.kind == "photo"
+        """Tells whether a photo from this chat is worth fetching and checking now."""
+        return self.conversation.wants_ktp_photo(chat_id)
 
     async def at_photo_step(self, chat_id: int) -> bool:
         """Tells, on the turn pool, whether this chat is at the KTP photo step."""

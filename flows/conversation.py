@@ -14,10 +14,19 @@ from actions.senders import EmailSender, OutboxEmailSender, OutboxSmsSender, Sms
 from actions.tickets import handoff_text
 from actions.waves import delete_wave_data
 from flows import wave_steps
+from flows.account_change import (
+    EDIT_MENU,
+    EDIT_PREFIX,
+    abandon_change,
+    begin_change,
+    edit_button,
+    show_edit_menu,
+)
 from flows.context import TurnContext
 from flows.definition import Flow, Step, load_flow
+from flows.early_photo import keep_early_photo
 from flows.messages import Button, Incoming, Reply, Turn
-from flows.registration_steps import BACK, HANDLERS, go_back, go_to, prompt
+from flows.registration_steps import BACK, HANDLERS, go_back, go_to, prompt, send_reset_code
 from flows.subscription_steps import (
     manage_subscription,
     on_start,
@@ -40,8 +49,17 @@ from storage.repositories import (
 logger = logging.getLogger(__name__)
 
 REGISTRATION = "registration"
+RESET_STEP = "reset_code"
 BACK_WORDS = {"kembali", "back", "⬅️ kembali"}
 FreeTextHandler = Callable[[TurnContext, Incoming], bool]
+
+
+def display_name(name: str) -> str:
+    """Returns a name typed in one case ("siti aminah", "SITI") as a greeting writes it."""
+    cleaned = " ".join(name.split())
+    if cleaned.islower() or cleaned.isupper():
+        return cleaned.title()
+    return cleaned
 
 
 class Conversation:
@@ -66,6 +84,17 @@ class Conversation:
         self.free_text = free_text
         self.max_message_length = max_message_length
         self.flow: Flow = load_flow(REGISTRATION)
+
+    def wants_ktp_photo(self, chat_id: int) -> bool:
+        """Tells whether a photo from this chat is worth fetching and checking now."""
+        with Session(self.engine) as session:
+            state = get_state(session=session, chat_id=chat_id)
+            if state.flow == REGISTRATION and state.step:
+                return self.flow.step(state.step).kind == "photo"
+            found = get_applicant(session=session, chat_id=chat_id)
+            # A photo sent before registering (a common first move) is kept for step 6.
+            return found is None or (found.registration_completed_at is None
+                                     and found.ktp_status != "accepted")
 
     def current_step(self, chat_id: int) -> Step | None:
         """Returns the step this chat is answering now, if a flow is running."""
@@ -114,8 +143,10 @@ class Conversation:
             self._in_step(ctx, incoming)
         elif incoming.kind == "text":
             self._free_text(ctx, incoming)
+        elif incoming.kind in ("photo", "document"):
+            keep_early_photo(ctx, incoming, menu=self._menu())
         else:
-            ctx.say(text("unsupported_message"))
+            ctx.say(Reply(text("unsupported_message"), buttons=self._menu()))
 
     # --- commands ------------------------------------------------------------------------
     def _command(self, ctx: TurnContext, incoming: Incoming) -> None:
@@ -139,12 +170,12 @@ class Conversation:
         return (items[:2], items[2:])
 
     def _start(self, ctx: TurnContext, incoming: Incoming) -> None:
-        given = incoming.first_name or ctx.applicant.full_name or ""
+        given = display_name(incoming.first_name or ctx.applicant.full_name or "")
         name = f" {given}" if given else ""
         resumable = ctx.state.step and ctx.applicant.registration_completed_at is None
         if resumable:
             step_label = self._step_label(ctx.state.step or "")
-            ctx.say(Reply(text("welcome_back", name=name, step=step_label),
+            ctx.say(Reply(text("welcome_back", name=f",{name}" if name else "", step=step_label),
                           buttons=self._menu()))
         else:
             ctx.say(Reply(text("welcome", name=name), buttons=self._menu()))
@@ -158,8 +189,7 @@ class Conversation:
     def _register(self, ctx: TurnContext, _incoming: Incoming) -> None:
         if ctx.applicant.registration_completed_at is not None:
             ctx.say(text("already_registered"))
-            go_to(ctx, self.flow, "summary", remember=False)
-            ctx.state.flow = REGISTRATION
+            show_edit_menu(ctx)
             return
         ctx.state.flow = REGISTRATION
         step_id = ctx.state.step or self.flow.start
@@ -167,6 +197,9 @@ class Conversation:
         prompt(ctx, self.flow, self.flow.step(step_id))
 
     def _cancel(self, ctx: TurnContext, _incoming: Incoming) -> None:
+        if abandon_change(ctx):
+            ctx.say(Reply(text("account_change_cancelled"), remove_keyboard=True))
+            return
         if ctx.state.flow is None:
             ctx.say(Reply(text("nothing_to_cancel"), remove_keyboard=True))
             return
@@ -175,7 +208,7 @@ class Conversation:
 
     def _ask_restart(self, ctx: TurnContext, _incoming: Incoming) -> None:
         if ctx.applicant.registration_completed_at is not None:
-            ctx.say(text("restart_completed"))
+            ctx.say(Reply(text("restart_completed"), buttons=((edit_button(),),)))
             return
         ctx.say(Reply(text("restart_confirm"), buttons=(buttons("restart_buttons"),)))
 
@@ -184,7 +217,9 @@ class Conversation:
                                                              chat_id=ctx.chat_id))
         parts = [checklist, delivery_status(ctx.session, ctx.chat_id),
                  wave_steps.status_text(ctx)]
-        ctx.say("\n\n".join(part for part in parts if part))
+        done = ctx.applicant.registration_completed_at is not None
+        ctx.say(Reply("\n\n".join(part for part in parts if part),
+                      buttons=((edit_button(),),) if done else ()))
 
     def _ask_delete(self, ctx: TurnContext, _incoming: Incoming) -> None:
         ctx.say(Reply(text("delete_confirm"), buttons=(buttons("delete_buttons"),)))
@@ -198,12 +233,16 @@ class Conversation:
         if value.startswith("s:"):
             self._step_button(ctx, incoming)
             return
+        if value.startswith(EDIT_PREFIX):
+            self._change(ctx, value.removeprefix(EDIT_PREFIX))
+            return
         actions: dict[str, Callable[[TurnContext, Incoming], None]] = {
             "menu:register": self._register, "menu:status": self._status,
             "menu:faq": lambda c, _i: c.say(text("faq_intro")), "menu:help": self._help,
             "restart:yes": self._restart, "restart:no": lambda c, _i: c.say(text("restart_kept")),
             "delete:yes": self._delete, "delete:no": lambda c, _i: c.say(text("delete_kept")),
             "handoff:open": self._handoff,
+            EDIT_MENU: lambda c, _i: show_edit_menu(c),
             "menu:test": lambda c, _i: wave_steps.start_test(c),
             **subscription_button_actions(),
         }
@@ -229,6 +268,16 @@ class Conversation:
         step = self.flow.step(step_id)
         HANDLERS[step.kind](ctx, self.flow, step, Incoming(kind="button", text=value))
 
+    def _change(self, ctx: TurnContext, part: str) -> None:
+        if not begin_change(ctx, part):
+            return
+        ctx.state.flow = REGISTRATION
+        if part == "password":  # "lupa password": prove the email first, then a new password
+            send_reset_code(ctx)
+            go_to(ctx, self.flow, RESET_STEP, remember=False)
+            return
+        go_to(ctx, self.flow, part, remember=False)
+
     def _handoff(self, ctx: TurnContext, _incoming: Incoming) -> None:
         ctx.say(handoff_text(session=ctx.session, chat_id=ctx.chat_id, reason="user_request"))
 
@@ -252,6 +301,10 @@ class Conversation:
     # --- answers inside a step, and free text ---------------------------------------------
     def _in_step(self, ctx: TurnContext, incoming: Incoming) -> None:
         step = self.flow.step(ctx.state.step or self.flow.start)
+        if incoming.kind == "other":
+            ctx.say(text("unsupported_in_step"))
+            prompt(ctx, self.flow, step)
+            return
         if incoming.kind == "text" and incoming.text.strip().casefold() in BACK_WORDS:
             go_back(ctx, self.flow)
             return

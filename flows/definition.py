@@ -20,6 +20,7 @@ class Option:
     label: str
     value: str
     next: str | None = None
+    synonyms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +72,17 @@ _KNOWN = {"kind", "prompt", "number", "next", "validate", "secret", "edit_contin
           "purpose", "options", "columns"}
 
 
+def _words(raw: Any) -> tuple[str, ...]:
+    """Returns synonyms as strings; YAML reads a bare yes/no as a boolean, so refuse that."""
+    if any(not isinstance(word, str) for word in raw):
+        raise ValueError(f"synonyms must be quoted strings: {raw!r}")
+    return tuple(raw)
+
+
 def _step(step_id: str, raw: dict[str, Any]) -> Step:
     options = tuple(
-        Option(label=o["label"], value=str(o["value"]), next=o.get("next"))
+        Option(label=o["label"], value=str(o["value"]), next=o.get("next"),
+               synonyms=_words(o.get("synonyms", ())))
         for o in raw.get("options", ())
     )
     return Step(

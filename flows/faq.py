@@ -14,6 +14,7 @@ FAQ_PATH = Path(__file__).with_name("faq.yml")
 
 # YAML lines are wrapped for editing; a new line in the message starts only at list items.
 _LINE_START = re.compile(r"^(?:•|-|\d+\.)\s")
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,15 @@ class FaqButton:
     label: str
     url: str | None = None
     intent: str | None = None
+    command: str | None = None  # a bot button value, e.g. "menu:register": the answer acts
+
+
+@dataclass(frozen=True)
+class DirectAnswer:
+    """A short yes/no said first when the question names one of its words ("sy pns boleh?")."""
+
+    words: tuple[str, ...]
+    text: str
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,12 @@ class FaqAnswer:
     buttons: tuple[FaqButton, ...] = ()
     action: str | None = None
     label: str = ""
+    direct: tuple[DirectAnswer, ...] = ()
+
+    def direct_for(self, question: str) -> DirectAnswer | None:
+        """Returns the first direct answer whose word appears in the question, if any."""
+        words = f" {' '.join(_WORD.findall(question.casefold()))} "
+        return next((d for d in self.direct if any(f" {w} " in words for w in d.words)), None)
 
 
 class FaqError(ValueError):
@@ -42,10 +58,18 @@ class FaqError(ValueError):
 
 def _button(raw: dict[str, Any], intent: str) -> FaqButton:
     """Returns one button, checking that it has exactly one target."""
-    button = FaqButton(label=str(raw["label"]), url=raw.get("url"), intent=raw.get("intent"))
-    if (button.url is None) == (button.intent is None):
-        raise FaqError(f"button {button.label!r} of {intent!r} needs exactly one of url/intent")
+    button = FaqButton(label=str(raw["label"]), url=raw.get("url"), intent=raw.get("intent"),
+                       command=raw.get("command"))
+    targets = [t for t in (button.url, button.intent, button.command) if t is not None]
+    if len(targets) != 1:
+        raise FaqError(
+            f"button {button.label!r} of {intent!r} needs exactly one of url/intent/command")
     return button
+
+
+def _direct(raw: dict[str, Any]) -> DirectAnswer:
+    return DirectAnswer(words=tuple(str(w).casefold() for w in raw["words"]),
+                        text=unwrap(str(raw["text"])))
 
 
 def unwrap(text: str) -> str:
@@ -71,6 +95,7 @@ def parse_faq(data: dict[str, Any]) -> dict[str, FaqAnswer]:
             buttons=tuple(_button(b, intent) for b in raw.get("buttons") or ()),
             action=raw.get("action"),
             label=str(raw.get("label") or intent),
+            direct=tuple(_direct(d) for d in raw.get("direct") or ()),
         )
     return answers
 

@@ -10,7 +10,7 @@ from functools import cache
 from actions.tickets import handoff_text
 from flows.context import TurnContext
 from flows.definition import load_flow
-from flows.faq import FaqAnswer, load_faq
+from flows.faq import FaqAnswer, FaqButton, load_faq
 from flows.messages import Button, Incoming, Reply
 from flows.subscription_steps import subscribe_announcements
 from flows.summary import checklist_text
@@ -78,6 +78,9 @@ class FaqResponder:
             action(ctx, ParseResult(text="", intent=intent, confidence=1.0, ranking=(),
                                     entities=()))
             return
+        direct = answer.direct_for(result.text) if result is not None else None
+        if direct is not None:
+            ctx.say(html.escape(direct.text))
         ctx.say(render(answer))
         if result is not None and intent == "nik_not_registered":
             _check_quoted_nik(ctx, result)
@@ -104,11 +107,14 @@ def question_words() -> frozenset[str]:
 
 def render(answer: FaqAnswer) -> Reply:
     """Returns the answer as a reply; its buttons open links or ask about related intents."""
-    buttons = tuple(
-        (Button(b.label, url=b.url) if b.url else Button(b.label, f"faq:{b.intent}"),)
-        for b in answer.buttons
-    )
+    buttons = tuple((_faq_button(b),) for b in answer.buttons)
     return Reply(html.escape(answer.text), buttons=buttons)
+
+
+def _faq_button(button: FaqButton) -> Button:
+    if button.url:
+        return Button(button.label, url=button.url)
+    return Button(button.label, button.command or f"faq:{button.intent}")
 
 
 def _registration_status(ctx: TurnContext, _result: ParseResult) -> None:

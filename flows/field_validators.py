@@ -18,9 +18,11 @@ from flows.validators import (
     validate_nik,
     validate_password,
 )
+from flows.validators.email_typos import suggest_email
 from storage.repositories import find_applicant_by_nik
 
 ADDRESS_MIN, ADDRESS_MAX = 10, 300
+EMAIL_TYPO_SEEN = "email_typo_seen"
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -55,6 +57,12 @@ def _email(ctx: TurnContext, raw: str, _field: str) -> FieldProblem | None:
     result = validate_email(raw)
     if isinstance(result, Invalid):
         return FieldProblem(result.message)
+    suggestion = suggest_email(result.value)
+    if suggestion is not None and ctx.state.data.get(EMAIL_TYPO_SEEN) != result.value:
+        # Typing the same address again means it really is intended.
+        ctx.state.data = {**ctx.state.data, EMAIL_TYPO_SEEN: result.value}
+        return FieldProblem(text("email_typo", typed=result.value, suggestion=suggestion))
+    ctx.state.data = {k: v for k, v in ctx.state.data.items() if k != EMAIL_TYPO_SEEN}
     if result.value != ctx.applicant.email:
         ctx.applicant.email_verified_at = None  # a new address must be verified again
     ctx.applicant.email = result.value

@@ -16,8 +16,11 @@ from actions.verification import (
     issue_code,
     latest_code,
 )
+from flows.account_change import finish_change
+from flows.choice_matching import Choice, match_choice
 from flows.context import TurnContext
 from flows.definition import Flow, Step
+from flows.early_photo import skip_kept_photo
 from flows.field_validators import FIELD_VALIDATORS
 from flows.messages import Button, Incoming, Reply
 from flows.summary import summary_text
@@ -25,6 +28,7 @@ from flows.texts import buttons, fill, text
 from flows.validators import Invalid, mask_phone, validate_otp, validate_phone
 
 BACK = "__back"
+RESET_PURPOSE = "password_reset"
 TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses bigger files
 KTP_MAX_TRIES = 5
 KTP_EXAMPLE = str(Path(__file__).parent / "assets" / "contoh_foto_ktp.jpg")
@@ -82,6 +86,11 @@ def advance(ctx: TurnContext, flow: Flow, step: Step, explicit_next: str | None 
         target = "summary"
     if target is None:
         return
+    if target == "summary" and finish_change(ctx):
+        return  # a confirmed account's change goes to the platform, not back to the summary
+    if flow.step(target).kind == "photo" and not ctx.editing and skip_kept_photo(ctx):
+        ctx.state.history = [*ctx.state.history, target][-30:]
+        target = flow.step(target).next or target
     go_to(ctx, flow, target)
 
 
@@ -126,6 +135,21 @@ def send_email_code(ctx: TurnContext) -> bool:
     return True
 
 
+def send_reset_code(ctx: TurnContext) -> bool:
+    """Issues a password-reset code to the account's email; False when still cooling down."""
+    email = ctx.applicant.email or ""
+    issued = issue_code(ctx.session, chat_id=ctx.chat_id, purpose=RESET_PURPOSE, target=email,
+                        now=ctx.now)
+    if issued.code is None:
+        ctx.say(_wait_message(issued))
+        return False
+    ctx.email_sender.send_email(
+        ctx.session, chat_id=ctx.chat_id, to=email, subject=text("reset_email_subject"),
+        body=text("reset_email_body", name=ctx.applicant.full_name or "", code=issued.code),
+    )
+    return True
+
+
 def send_sms_code(ctx: TurnContext) -> bool:
     """Issues a phone code and queues the SMS; False when still cooling down."""
     phone = ctx.applicant.phone or ""
@@ -147,7 +171,8 @@ def _wait_message(issued: IssuedCode) -> str:
 
 
 def _resend(ctx: TurnContext, step: Step) -> None:
-    sent = send_email_code(ctx) if step.purpose == "email" else send_sms_code(ctx)
+    senders = {"email": send_email_code, RESET_PURPOSE: send_reset_code}
+    sent = senders.get(step.purpose or "", send_sms_code)(ctx)
     if sent:
         ctx.say(text("code_resent"))
 
@@ -160,7 +185,7 @@ def handle_code_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomin
         return
     typed = validate_otp(incoming.text)
     if isinstance(typed, Invalid):
-        ctx.say(typed.message)
+        _typed_code_button(ctx, flow, step, incoming.text)
         return
     outcome = check_code(ctx.session, chat_id=ctx.chat_id, purpose=step.purpose or "",
                          typed=typed.value, now=ctx.now)
@@ -168,11 +193,32 @@ def handle_code_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomin
         _mark_verified(ctx, step.purpose or "")
         advance(ctx, flow, step)
         return
-    ctx.say(_code_problem(ctx, step, outcome))
+    ctx.say(Reply(_code_problem(ctx, step, outcome), buttons=_step_buttons(step)))
+
+
+def _step_buttons(step: Step) -> tuple[tuple[Button, ...], ...]:
+    """Returns the step's own buttons again, so a reply about a mistake can be acted on."""
+    return tuple((step_button(step, b["value"], b["label"]),) for b in step.setting("buttons", []))
+
+
+def _typed_code_button(ctx: TurnContext, flow: Flow, step: Step, typed: str) -> None:
+    """Acts on "kirim ulang"/"ganti email" typed instead of pressed, else explains the format."""
+    choices = [Choice(str(b["value"]), (b["label"], *b.get("synonyms", ())))
+               for b in step.setting("buttons", [])]
+    chosen = match_choice(typed, choices)
+    if chosen == "resend":
+        _resend(ctx, step)
+    elif chosen == "back":
+        go_back(ctx, flow)
+    else:
+        key = "sms_code_format" if step.purpose == "phone" else "email_code_format"
+        ctx.say(Reply(text(key), buttons=_step_buttons(step)))
 
 
 def _mark_verified(ctx: TurnContext, purpose: str) -> None:
-    if purpose == "email":
+    if purpose == RESET_PURPOSE:
+        ctx.say(text("code_ok_reset"))
+    elif purpose == "email":
         ctx.applicant.email_verified_at = ctx.now
         ctx.say(text("code_ok_email"))
     else:
@@ -184,7 +230,7 @@ def _code_problem(ctx: TurnContext, step: Step, outcome: CodeCheck) -> str:
     if outcome is CodeCheck.WRONG:
         stored = latest_code(ctx.session, chat_id=ctx.chat_id, purpose=step.purpose or "")
         remaining = MAX_ATTEMPTS - (stored.attempts if stored else MAX_ATTEMPTS)
-        where = "email Anda" if step.purpose == "email" else "SMS"
+        where = "SMS" if step.purpose == "phone" else "email Anda"
         return text("code_wrong", remaining=remaining, where=where)
     keys = {CodeCheck.EXPIRED: "code_expired", CodeCheck.TOO_MANY_ATTEMPTS: "code_too_many"}
     return text(keys.get(outcome, "code_missing"))
@@ -192,14 +238,17 @@ def _code_problem(ctx: TurnContext, step: Step, outcome: CodeCheck) -> str:
 
 def handle_choice_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incoming) -> None:
     """Stores the chosen option (pressed, or typed as its label or number) and moves on."""
-    typed = incoming.text.strip().casefold()
-    chosen = next(
-        (o for i, o in enumerate(step.options, 1)
-         if typed in {o.value.casefold(), o.label.casefold(), str(i)}),
-        None,
-    )
+    if incoming.kind == "button":
+        value: str | None = incoming.text
+    else:
+        value = match_choice(incoming.text, [
+            Choice(o.value, (o.label, o.value, *o.synonyms)) for o in step.options
+        ])
+    chosen = next((o for o in step.options if o.value == value), None)
     if chosen is None:
-        ctx.say(text("hint_buttons"))
+        ctx.say(text("choice_not_matched", typed=incoming.text[:40],
+                     example=step.options[0].label))
+        prompt(ctx, flow, step)
         return
     if step.id == "domicile_same":
         ctx.applicant.domicile_same = chosen.value == "yes"
@@ -235,6 +284,8 @@ def handle_photo_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomi
         keep_accepted_ktp(ctx.session, chat_id=ctx.chat_id, image=report.image)
     ctx.state.data = {k: v for k, v in ctx.state.data.items() if k != "ktp_tries"}
     ctx.say(step.setting("received", "").strip())
+    if report.converted_from:
+        ctx.say(text("ktp_converted", source=report.converted_from))
     if report.shrunk:
         ctx.say(text("ktp_shrunk"))
     advance(ctx, flow, step)
@@ -244,7 +295,10 @@ def _refuse_photo(ctx: TurnContext, report: KtpReport) -> None:
     tries = int(ctx.state.data.get("ktp_tries", 0)) + 1
     ctx.state.data = {**ctx.state.data, "ktp_tries": tries}
     problems = "\n".join(f"• {problem.message}" for problem in report.problems)
-    body = text("ktp_refused", tries=tries, max_tries=KTP_MAX_TRIES, problems=problems)
+    if tries <= KTP_MAX_TRIES:
+        body = text("ktp_refused", tries=tries, max_tries=KTP_MAX_TRIES, problems=problems)
+    else:  # "percobaan 6 dari 5" reads like a mistake; past the count, just say what to fix
+        body = text("ktp_refused_again", problems=problems)
     if tries == 1:
         ctx.say(Reply(body, photo=KTP_EXAMPLE))
     else:
@@ -283,8 +337,12 @@ def handle_phone_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomi
 def handle_summary_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incoming) -> None:
     """Saves the registration as complete, or opens the chosen field for a change."""
     if incoming.kind != "button":
-        ctx.say(text("hint_buttons"))
-        return
+        typed = match_choice(incoming.text, _summary_choices(step))
+        if typed is None:
+            ctx.say(text("summary_not_matched"))
+            prompt(ctx, flow, step)
+            return
+        incoming = Incoming(kind="button", text=typed)
     if incoming.text.startswith("edit:"):
         target = incoming.text.removeprefix("edit:")
         if target in flow.steps:
@@ -302,6 +360,15 @@ def handle_summary_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Inco
         ctx.state.history = []
         ctx.say(queued_text())
         ctx.say(Reply(step.setting("done").strip(), buttons=(buttons("next_step_buttons"),)))
+
+
+def _summary_choices(step: Step) -> list[Choice]:
+    """Returns the summary's buttons in the order shown, with the words that name each."""
+    confirm = step.setting("confirm")
+    choices = [Choice(str(confirm["value"]), (confirm["label"], *confirm.get("synonyms", ())))]
+    choices += [Choice(f"edit:{e['step']}", (e["label"], *e.get("synonyms", ())))
+                for e in step.setting("edits")]
+    return choices
 
 
 HANDLERS = {

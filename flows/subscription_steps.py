@@ -1,4 +1,4 @@
-"""Subscription steps of the conversation: /start subscribes, /berhenti, /langganan, topics.
+"""Subscription steps of the conversation: /start asks (default on), /berhenti, /langganan, topics.
 
 Wiring (flows.conversation): call `on_start(ctx)` inside the /start handler, map the commands
 "berhenti" → `stop_announcements` and "langganan" → `manage_subscription`, the intent
@@ -25,7 +25,7 @@ from flows.messages import Button, Incoming, Reply
 from flows.texts import TextBook
 
 TEXTS_FILE = Path(__file__).parent / "announcements" / "_texts.yml"
-BUTTON_ON, BUTTON_OFF = "sub:on", "sub:off"
+BUTTON_ON, BUTTON_OFF, BUTTON_KEEP = "sub:on", "sub:off", "sub:keep"
 WAVE_TOPIC = "gelombang_dibuka"
 
 
@@ -51,7 +51,9 @@ def on_start(ctx: TurnContext, first_name: str = "") -> None:
     _, created = subscribe(session=ctx.session, chat_id=ctx.chat_id, first_name=first_name or None,
                            now=ctx.now)
     if created:
-        ctx.say(subscription_text("subscribed_first"))
+        keep = Button(subscription_text("button_keep_on"), BUTTON_KEEP)
+        off = Button(subscription_text("button_general_off"), BUTTON_OFF)
+        ctx.say(Reply(subscription_text("subscribed_first"), buttons=((keep, off),)))
 
 
 def stop_announcements(ctx: TurnContext, _incoming: Incoming | None = None) -> None:
@@ -106,6 +108,7 @@ def subscription_button_actions() -> dict[str, Callable[[TurnContext, Incoming],
     """Returns button value → handler for the /langganan buttons (merge into the button table)."""
     actions: dict[str, Callable[[TurnContext, Incoming], None]] = {
         BUTTON_ON: resume_announcements, BUTTON_OFF: stop_announcements,
+        BUTTON_KEEP: lambda ctx, _incoming: ctx.say(subscription_text("kept_on")),
     }
     for topic in TOPICS:
         actions[f"sub:on:{topic}"] = _toggle_topic(topic, True)

@@ -32,6 +32,7 @@ INTENTS: Final[tuple[str, ...]] = (
     "registration_status",
     "change_data",
     "training_info",
+    "about_prakerja",
     "incentive_disbursement",
     "subscribe_announcements",
     OUT_OF_SCOPE,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Literal
 
 from PIL import Image
 
 from actions.ktp.codes import ProblemCode
+from actions.ktp.convert import ConversionError, convert_foreign
 from actions.ktp.decode import Decoded, DecodeError, PixelFloodError, decode
 from actions.ktp.geometry import straighten
 from actions.ktp.limits import DEFAULT_LIMITS, ID1_ASPECT, KtpLimits
@@ -31,6 +33,13 @@ def check_ktp(
 ) -> KtpReport:
     """Returns the verdict on one KTP photo and, when accepted, its cleaned JPEG."""
     limits = limits or DEFAULT_LIMITS
+    try:
+        converted = convert_foreign(data, max_pixels=limits.max_pixels_png)
+    except ConversionError:
+        return _refused(data, [make_problem(ProblemCode.CORRUPT)])
+    if converted is not None:  # iPhone HEIC, WEBP or a PDF scan: judged as the JPEG made of it
+        report = check_ktp(converted.jpeg, source=source, limits=limits)
+        return replace(report, converted_from=converted.source)
     fmt = sniff_format(data)
     if fmt is None:
         return _refused(data, [make_problem(ProblemCode.NOT_JPEG_OR_PNG)])

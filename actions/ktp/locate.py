@@ -107,7 +107,10 @@ def _judge_blob(blob: BoolArray, limits: KtpLimits) -> Finding:
     fill = float(blob.sum()) / rect.area
     sides = touched_sides(blob)
     if sides:
-        if len(sides) < 4 and fill >= _MIN_CUT_FILL:
+        # Blue running from one edge to the opposite one is sky or a wall: a card cut off on
+        # both sides would have to be wider than the whole photo.
+        spans_frame = {Side.LEFT, Side.RIGHT} <= set(sides) or {Side.TOP, Side.BOTTOM} <= set(sides)
+        if not spans_frame and fill >= _MIN_CUT_FILL:
             return Finding(verdict="cut_off", rect=rect, sides=sides)
         return Finding(verdict="none", rect=rect)
     aspect_ok = abs(rect.aspect - ID1_ASPECT) <= limits.aspect_tolerance * ID1_ASPECT

@@ -29,6 +29,7 @@ class KtpReport:
     format: str | None
     suggest_send_as_file: bool = False
     measures: dict[str, float] = field(default_factory=dict)
+    converted_from: str | None = None  # HEIC, WEBP or PDF turned into the JPEG judged
 
     @property
     def codes(self) -> list[str]:
@@ -42,6 +43,7 @@ class KtpReport:
             "problems": self.codes,
             "messages": [problem.message for problem in self.problems],
             "shrunk": self.shrunk,
+            "converted_from": self.converted_from,
             "size_bytes": self.size_bytes,
             "output_bytes": len(self.image) if self.image is not None else None,
             "width": self.width,

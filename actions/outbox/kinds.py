@@ -7,6 +7,7 @@ EMAIL = "email"
 SMS = "sms"
 NIK_CHECK = "nik_check"
 TELEGRAM_MESSAGE = "telegram_message"
+ACCOUNT_CHANGE = "account_change"
 
 PENDING = "pending"
 SENDING = "sending"

@@ -23,10 +23,19 @@ from actions.destinations import (
     TelegramBotApi,
 )
 from actions.destinations.nik import NikChecker
+from actions.destinations.platform_changes import LocalPlatformChanges, PlatformChangeApi
 from actions.ktp_vault import KtpVault
+from actions.outbox.account_change import AccountChangeFollowUp
 from actions.outbox.backoff import RetryPolicy
 from actions.outbox.breaker import BreakerPolicy
-from actions.outbox.kinds import EMAIL, NIK_CHECK, REGISTRATION, SMS, TELEGRAM_MESSAGE
+from actions.outbox.kinds import (
+    ACCOUNT_CHANGE,
+    EMAIL,
+    NIK_CHECK,
+    REGISTRATION,
+    SMS,
+    TELEGRAM_MESSAGE,
+)
 from actions.outbox.record import FollowUp
 from actions.outbox.registration import RegistrationFollowUp
 from actions.outbox.worker import Worker, WorkerConfig
@@ -54,6 +63,11 @@ def build_destinations(settings: Settings, client: httpx.AsyncClient) -> dict[st
             PlatformApi(client, base_url=settings.platform_api_url,
                         token=settings.platform_api_token)
             if settings.platform_api_url else LocalPlatform(local / "platform.jsonl")
+        ),
+        ACCOUNT_CHANGE: (
+            PlatformChangeApi(client, base_url=settings.platform_api_url,
+                              token=settings.platform_api_token)
+            if settings.platform_api_url else LocalPlatformChanges(local / "platform_changes.jsonl")
         ),
         EMAIL: (
             HttpEmailApi(client, base_url=settings.email_api_url, token=settings.email_api_token)
@@ -84,7 +98,7 @@ def build_nik_checker(settings: Settings, client: httpx.AsyncClient) -> NikCheck
 
 def follow_ups() -> dict[str, FollowUp]:
     """Returns the hooks run when a row is delivered or dead-lettered, by kind."""
-    return {REGISTRATION: RegistrationFollowUp()}
+    return {REGISTRATION: RegistrationFollowUp(), ACCOUNT_CHANGE: AccountChangeFollowUp()}
 
 
 def build_worker(engine: Engine, settings: Settings, client: httpx.AsyncClient, *,

@@ -14,6 +14,12 @@ from actions.destinations.base import IDEMPOTENCY_HEADER
 from actions.platform_server.faults import DROP, ERROR, HANG, UNAVAILABLE, Faults
 from actions.platform_server.store import PlatformStore
 
+# What an applicant may change after confirming (identity fields follow Dukcapil's records).
+CHANGEABLE = ("email", "email_verified_at", "phone", "phone_verified_via", "address",
+              "domicile_same", "domicile_address", "education", "employment_status",
+              "password_hash")
+CHANGEABLE_FIELDS = frozenset(CHANGEABLE)
+
 logger = logging.getLogger(__name__)
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 STORE: web.AppKey[PlatformStore] = web.AppKey("store", PlatformStore)
@@ -30,6 +36,7 @@ def build_app(store: PlatformStore, faults: Faults | None = None, *,
     app[TOKEN] = token or ""
     app.router.add_post("/v1/registrations", submit_registration)
     app.router.add_get("/v1/registrations/{registration_id}", get_registration)
+    app.router.add_patch("/v1/registrations/by-submission/{submission_key}", change_registration)
     app.router.add_get("/v1/stats", get_stats)
     app.router.add_get("/healthz", healthz)
     return app
@@ -65,6 +72,27 @@ async def submit_registration(request: web.Request) -> web.StreamResponse:
         raise asyncio.CancelledError
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
     return web.json_response(answer.body, status=answer.status_code, headers=headers)
+
+
+async def change_registration(request: web.Request) -> web.StreamResponse:
+    """Applies changed account fields (phone, email, address, …) once per Idempotency-Key."""
+    request.app[COUNTS]["requests"] += 1
+    refusal = _refuse(request)
+    if refusal is not None:
+        return refusal
+    try:
+        body = await request.json()
+    except json.JSONDecodeError:
+        return _problem(400, "bad_json", "Body must be JSON")
+    changes = body.get("changes") if isinstance(body, dict) else None
+    if not isinstance(changes, dict) or not changes or not set(changes) <= CHANGEABLE_FIELDS:
+        return _problem(422, "invalid_changes", f"changes must be a subset of {CHANGEABLE}")
+    answer = await asyncio.to_thread(
+        request.app[STORE].change, key=request.headers[IDEMPOTENCY_HEADER],
+        submission_key=request.match_info["submission_key"], changes=changes,
+    )
+    request.app[COUNTS]["changed"] += answer.status_code < 300
+    return web.json_response(answer.body, status=answer.status_code)
 
 
 def _refuse(request: web.Request) -> web.Response | None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from actions.platform_server.models import IdempotencyRecord, PlatformBase, PlatformSubmission
 from storage.db import make_engine
@@ -65,6 +65,30 @@ class PlatformStore:
                 session.rollback()
                 return self._replay(key, fingerprint) or Answer(status_code=409, body={})
         return Answer(status_code=201, body=body)
+
+    def change(self, *, key: str, submission_key: str, changes: dict[str, Any]) -> Answer:
+        """Applies changed account fields to the registration submitted under submission_key."""
+        fingerprint = request_hash({"submission_key": submission_key, **changes}, None)
+        replay = self._replay(key, fingerprint)
+        if replay is not None:
+            return replay
+        with Session(self.engine) as session:
+            stored = session.exec(select(PlatformSubmission).where(
+                PlatformSubmission.idempotency_key == submission_key)).first()
+            if stored is None:
+                # The submission may still be on its way: the caller retries later.
+                return Answer(status_code=409, body={"error": "submission_pending"})
+            stored.registration = {**stored.registration, **changes}
+            body = {"registration_id": stored.registration_id, "updated": sorted(changes)}
+            session.add(stored)
+            session.add(IdempotencyRecord(key=key, request_hash=fingerprint, status_code=200,
+                                          body=body))
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                return self._replay(key, fingerprint) or Answer(status_code=409, body={})
+        return Answer(status_code=200, body=body)
 
     def _replay(self, key: str, fingerprint: str) -> Answer | None:
         with Session(self.engine) as session:

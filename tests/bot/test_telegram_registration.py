@@ -32,7 +32,7 @@ async def register_first_half(user: TelegramUser, engine: Engine) -> None:
     assert "Email" in texts(await user.says(ANSWERS["full_name"]))
     assert "kode 6 angka" in texts(await user.says(ANSWERS["email"]))
     code = latest_code(engine, chat_id=user.chat_id, kind="email")
-    assert "Password" in texts(await user.says(code))
+    assert "Kata sandi" in texts(await user.says(code))
     assert "NIK" in texts(await user.says(ANSWERS["password"]))
     assert "tanggal lahir" in texts(await user.says(ANSWERS["nik"]))
     assert "alamat rumah" in texts(await user.says(ANSWERS["birth_date"]))
@@ -189,3 +189,15 @@ async def test_logs_carry_no_personal_data_even_at_debug(
     assert caplog.records, "the bot logged nothing at all: the check would be empty"
     for secret in secrets:
         assert secret not in caplog.text, f"personal data found in logs: {secret[:3]}…"
+
+
+async def test_command_menu_lists_every_applicant_command(
+    fake_bot_api: FakeBotApi, sqlite_engine: Engine
+) -> None:
+    from bot.app import _post_init
+
+    async with running_bot(fake_bot_api, sqlite_engine) as application:
+        await _post_init(application)
+    listed = {command["command"] for commands in fake_bot_api.commands.values()
+              for command in commands}
+    assert {"start", "daftar", "status", "tes", "gabung", "hasil", "petugas", "hapusdata"} <= listed

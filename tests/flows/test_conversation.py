@@ -208,7 +208,9 @@ def test_choice_step_hints_at_buttons_on_free_text(
     conversation: Conversation, engine: Engine
 ) -> None:
     register_until(conversation, engine, "address")
-    assert "pilih salah satu tombol" in said(text(conversation, "mungkin"))
+    reply = said(text(conversation, "mungkin"))
+    assert '"mungkin" belum cocok' in reply and "Ya, sama" in reply
+    assert "alamat yang sama dengan KTP" in reply  # the question is asked again with its buttons
     assert step_of(engine) == "domicile_same"
     text(conversation, "Tidak, beda")
     assert step_of(engine) == "domicile_address"
@@ -285,6 +287,8 @@ def test_refused_photo_lists_problems_and_offers_help_after_five(
     assert any(b.value == "handoff:open" for r in fifth.replies for row in r.buttons for b in row)
     assert step_of(engine) == "ktp_photo"
     assert applicant(engine).ktp_file_id is None and applicant(engine).nik == NIK
+    sixth = said(conversation.handle(CHAT, bad))
+    assert "masih belum bisa diterima" in sixth and "dari 5" not in sixth
     assert "tiket" in said(press(conversation, "handoff:open"))
     good = Incoming(kind="photo", file_id="AgADgood", file_size=150_000,
                     ktp_report=good_ktp_report())

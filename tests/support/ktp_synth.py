@@ -385,6 +385,15 @@ def no_card_scene(rng: Rng) -> Image.Image:
     return camera(scene, rng)
 
 
+def blue_sky_scene(rng: Rng) -> Image.Image:
+    """Returns a landscape photo with no card: card-blue sky over the upper part, ground below."""
+    scene = background(rng, kind="wood")
+    horizon = int(SCENE[1] * rng.uniform(0.4, 0.7))
+    sky = Image.new("RGB", (SCENE[0], horizon), (172, 208, 234))
+    scene.paste(sky, (0, 0))
+    return camera(scene, rng)
+
+
 SceneMaker = Callable[[Rng], Image.Image]
 SCENES: dict[str, SceneMaker] = {
     "good": good_scene,

@@ -102,7 +102,7 @@ async def test_non_pmo_user_is_refused_and_nothing_is_created(
     api.user_sends_text(CITIZEN, COMMAND)
     [answer] = await api.wait_for_bot_messages(CITIZEN, 1)
 
-    assert "hanya untuk petugas PMO" in (answer.text or "")
+    assert "hanya untuk petugas pengelola program" in (answer.text or "")
     assert reached == []
     with Session(sqlite_engine) as session:
         assert session.scalars(select(Broadcast)).all() == []

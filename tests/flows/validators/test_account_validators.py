@@ -60,7 +60,7 @@ def test_invisible_bad_characters_are_shown_as_code_points() -> None:
     assert "U+200B" in result.message
 
 
-@pytest.mark.parametrize("text", ["rahasia123", "Kartu-Prakerja-2024", "        a", "x" * 128])
+@pytest.mark.parametrize("text", ["rahasiaku123", "Kartu-Prakerja-2024", "        a", "x" * 128])
 def test_valid_passwords_are_returned_unchanged(text: str) -> None:
     assert validate_password(text, email="budi@gmail.com", nik=NIK) == Valid(text)
 
@@ -78,6 +78,10 @@ def test_valid_passwords_are_returned_unchanged(text: str) -> None:
         ("budi.santoso@gmail.com", "password_is_email"),
         ("BUDI.SANTOSO@GMAIL.COM", "password_is_email"),
         ("budi.santoso", "password_is_email"),
+        ("password", "password_common"),
+        ("Password1!", "password_common"),
+        ("rahasia123", "password_common"),
+        ("QWERTY123", "password_common"),
     ],
 )
 def test_password_failures(text: str, code: str) -> None:
