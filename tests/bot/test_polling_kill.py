@@ -52,7 +52,7 @@ STEPS: list[tuple[Send, str, bool]] = [  # what the user does, what the answer s
     (presses("📝 Daftar akun"), "Nama lengkap", False),
     (says(ANSWERS["full_name"]), "Email", True),
     (says(ANSWERS["email"]), "kode 6 angka", True),
-    (says_code(), "Password", False),
+    (says_code(), "Kata sandi", False),
     (says(ANSWERS["password"]), "NIK", True),
     (says(ANSWERS["nik"]), "tanggal lahir", True),
     (says(ANSWERS["birth_date"]), "alamat rumah", False),
