@@ -75,7 +75,14 @@ async def kill_after_fetch(api: FakeBotApi, bot: BotProcess, update: dict[str, A
     if delay:
         await asyncio.sleep(delay)
     bot.kill()
+    polls = polls_made(api)
     bot.start()
+    # Up again once it polls: by then it has taken up the replies the killed run owed.
+    await wait_until(lambda: polls_made(api) > polls, 90, "the restarted bot")
+
+
+def polls_made(api: FakeBotApi) -> int:
+    return sum(1 for call in api.calls if call.method == "getUpdates")
 
 
 def count(engine: Engine, query: str) -> int:
