@@ -36,7 +36,7 @@ lint: install
 bench: install
 	$(BIN)/python -m bench
 
-rasa:
+rasa: install
 	bash scripts/rasa_service.sh
 
 clean:

@@ -6,14 +6,16 @@ import subprocess
 import sys
 
 QUICK = [
+    ["bench.passwords"],
     ["bench.ktp"],
     ["bench.nlu"],
     ["bench.registration", "--users", "50"],
 ]
 LONG = {
-    "bench.load": "webhook load test with workers and kill -9 (--users 5000 by default)",
+    "bench.load": "open-loop load, 8 configurations incl. kill -9 and two floors (≈6 min; "
+                  "small: --users 6 --duration 5 --think 0.3)",
     "bench.chaos": "outbox delivery against a failing platform (--db sqlite|postgres|both)",
-    "bench.broadcast": "20 000 recipients at the rate limit with a sender kill (--limit 1000)",
+    "bench.broadcast": "20 000 recipients at 1000/s with a sender kill -9, CPU beside floors",
     "bench.lottery": "list import and selection (--applicants N --list-rows M --db ...)",
 }
 

@@ -86,12 +86,14 @@ FEATURE_COMMANDS = [
     ("bot.cli_waves", "lottery_app", "lottery", "Random selection: run, verify"),
     ("bot.cli_waves", "lists_app", "lists", "Agency NIK lists: import"),
     ("bot.cli_waves", "actions_app", "actions", "rasa_sdk action server"),
+    ("bot.cli_rasa", "rasa_app", "rasa", "Rasa project: domain from flows/faq.yml"),
     ("bot.cli_outbox", "worker_command", "worker", None),
     ("bot.cli_outbox", "outbox_app", "outbox", "Outbox: list, retry, purge"),
     ("bot.cli_outbox", "platform_app", "platform", "Reference registration platform"),
     ("bot.cli_broadcast", "broadcast_app", "broadcast", "Announcements to subscribers"),
     ("bot.cli_staff", "staff_app", "staff", "Call-center staff: add, remove, list"),
     ("bot.cli_staff", "audit_app", "audit", "Audit log of staff lookups: export"),
+    ("bot.cli_nudges", "nudges_app", "nudges", "Reminders for registrations left halfway"),
 ]
 
 

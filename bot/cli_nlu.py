@@ -19,7 +19,7 @@ from nlu import ParseResult, embedded_parser
 from nlu.embedded import EmbeddedParser, load_or_train
 from nlu.evaluation import EvalReport, cross_validate, score
 from nlu.normalize import load_normalizer
-from nlu.rasa_client import RasaParser
+from nlu.rasa_client import RasaParser, rasa_parser
 from nlu.training_data import HELDOUT_PATH, TRAINING_PATH, load_examples
 from storage.settings import get_settings
 
@@ -40,7 +40,7 @@ def _parser(backend: Backend | None) -> EmbeddedParser | RasaParser:
     """Returns the parser for the chosen backend (settings decide when None)."""
     settings = get_settings()
     chosen = backend.value if backend is not None else settings.nlu_backend
-    return RasaParser(settings.rasa_url) if chosen == Backend.rasa else embedded_parser()
+    return rasa_parser(settings) if chosen == Backend.rasa else embedded_parser()
 
 
 def to_json(result: ParseResult) -> str:

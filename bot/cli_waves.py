@@ -222,11 +222,9 @@ def lists_import(
 @actions_app.command("serve")
 def actions_serve(
     port: Annotated[int, typer.Option(help="Port HTTP.")] = 5055,
+    host: Annotated[str, typer.Option(help="Antarmuka jaringan.")] = "127.0.0.1",
 ) -> None:
     """Runs the rasa_sdk action server with the actions in actions.server."""
-    from rasa_sdk.endpoint import run
-    from rasa_sdk.executor import ActionExecutor
+    from actions.server.serve import serve
 
-    executor = ActionExecutor()
-    executor.register_package("actions.server")
-    run(executor, port=port)
+    serve(port=port, host=host)

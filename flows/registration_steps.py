@@ -122,30 +122,25 @@ def handle_text_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomin
 
 def send_email_code(ctx: TurnContext) -> bool:
     """Issues an email code and queues the email; False when still cooling down."""
-    email = ctx.applicant.email or ""
-    issued = issue_code(ctx.session, chat_id=ctx.chat_id, purpose="email", target=email,
-                        now=ctx.now)
-    if issued.code is None:
-        ctx.say(_wait_message(issued))
-        return False
-    ctx.email_sender.send_email(
-        ctx.session, chat_id=ctx.chat_id, to=email, subject=text("email_subject"),
-        body=text("email_body", name=ctx.applicant.full_name or "", code=issued.code),
-    )
-    return True
+    return _email_a_code(ctx, purpose="email", mail="email")
 
 
 def send_reset_code(ctx: TurnContext) -> bool:
     """Issues a password-reset code to the account's email; False when still cooling down."""
+    return _email_a_code(ctx, purpose=RESET_PURPOSE, mail="reset_email")
+
+
+def _email_a_code(ctx: TurnContext, *, purpose: str, mail: str) -> bool:
+    """Issues a code for `purpose` and queues the `<mail>_subject`/`<mail>_body` email."""
     email = ctx.applicant.email or ""
-    issued = issue_code(ctx.session, chat_id=ctx.chat_id, purpose=RESET_PURPOSE, target=email,
+    issued = issue_code(ctx.session, chat_id=ctx.chat_id, purpose=purpose, target=email,
                         now=ctx.now)
     if issued.code is None:
         ctx.say(_wait_message(issued))
         return False
     ctx.email_sender.send_email(
-        ctx.session, chat_id=ctx.chat_id, to=email, subject=text("reset_email_subject"),
-        body=text("reset_email_body", name=ctx.applicant.full_name or "", code=issued.code),
+        ctx.session, chat_id=ctx.chat_id, to=email, subject=text(f"{mail}_subject"),
+        body=text(f"{mail}_body", name=ctx.applicant.full_name or "", code=issued.code),
     )
     return True
 

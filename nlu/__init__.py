@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from nlu.embedded import EmbeddedParser, embedded_parser
 from nlu.intents import ENTITY_NIK, ENTITY_WAVE_NUMBER, INTENTS, OUT_OF_SCOPE
-from nlu.rasa_client import RasaParser
+from nlu.rasa_client import RasaParser, rasa_parser
 from nlu.result import Entity, IntentScore, NluParser, ParseResult, fallback_choices
 
 if TYPE_CHECKING:
@@ -41,5 +41,5 @@ def build_parser(settings: Settings | None = None) -> NluParser:
 
         settings = get_settings()
     if settings.nlu_backend == "rasa":
-        return RasaParser(settings.rasa_url)
+        return rasa_parser(settings)
     return embedded_parser()

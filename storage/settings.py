@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
     nlu_backend: Literal["embedded", "rasa"] = "embedded"
     rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str | None = None
+    rasa_connect_timeout_seconds: float = 0.2
+    rasa_timeout_seconds: float = 0.5
+    rasa_breaker_threshold: int = 3
+    rasa_breaker_cooldown_seconds: float = 30.0
     nlu_confidence_threshold: float = 0.45
     nlu_cache_dir: str = ".cache/nlu"
     email_backend: Literal["outbox"] = "outbox"
@@ -44,6 +49,8 @@ class Settings(BaseSettings):
     rate_limit_photos_per_10min: int = 10
     max_message_length: int = 1000
     broadcast_rate: float = 25.0
+    nudges_enabled: bool = True
+    nudge_interval_seconds: float = 300.0
     broadcast_paid: bool = False
     pmo_telegram_ids: str = ""
     platform_api_url: str | None = None

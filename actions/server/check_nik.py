@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.server.replies import say
 from actions.wave_messages import wave_text
 from flows.validators import Invalid, validate_nik
 from flows.validators.masking import mask_nik
@@ -27,10 +28,10 @@ class ActionCheckNik(Action):  # type: ignore[misc]  # rasa_sdk ships no type hi
         given = str(tracker.get_slot("nik") or "")
         result = validate_nik(given)
         if isinstance(result, Invalid):
-            dispatcher.utter_message(text=result.message)
+            say(dispatcher, result.message, next_intents=["nik_not_registered"])
             return [SlotSet("nik_valid", False)]
         info = result.value
-        dispatcher.utter_message(text=wave_text(
-            "nik_ok", nik=mask_nik(info.nik), regency=info.regency_name,
-            province=info.province_name))
+        message = wave_text("nik_ok", nik=mask_nik(info.nik), regency=info.regency_name,
+                            province=info.province_name)
+        say(dispatcher, message, next_intents=["dukcapil_contact"])
         return [SlotSet("nik_valid", True)]

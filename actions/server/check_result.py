@@ -11,6 +11,12 @@ from sqlmodel import Session
 
 from actions.results import applicant_result
 from actions.server.database import chat_id_of, engine
+from actions.server.replies import say
+from actions.server.texts import unknown_sender_text
+
+# What a user in each state most likely asks next.
+NEXT_INTENTS = {"none": ["join_wave"], "pending": ["selection_process"], "selected": [],
+                "not_selected": ["rejection_reason"]}
 
 
 class ActionCheckResult(Action):  # type: ignore[misc]  # rasa_sdk ships no type hints
@@ -26,9 +32,9 @@ class ActionCheckResult(Action):  # type: ignore[misc]  # rasa_sdk ships no type
         """Looks up the sender's result and tells it."""
         chat_id = chat_id_of(tracker.sender_id)
         if chat_id is None:
-            dispatcher.utter_message(response="utter_unknown_sender")
+            say(dispatcher, unknown_sender_text(), next_intents=["register_account"])
             return [SlotSet("result_status", "none")]
         with Session(engine()) as session:
             view = applicant_result(session=session, chat_id=chat_id)
-        dispatcher.utter_message(text=view.text)
+        say(dispatcher, view.text, next_intents=NEXT_INTENTS[view.state])
         return [SlotSet("result_status", view.state), SlotSet("wave_number", view.wave)]

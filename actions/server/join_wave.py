@@ -9,11 +9,17 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.server.database import chat_id_of, engine
+from actions.server.replies import say
 from actions.wave_messages import join_message
 from actions.waves import join_wave
 from storage.db import session_scope
 from storage.models import utcnow
 from storage.repositories import get_applicant
+
+# The question that usually follows each outcome (see flows/texts/waves.yml "join").
+NEXT_INTENTS = {"joined": ["check_result"], "already_joined": ["check_result"],
+                "no_open_wave": ["wave_schedule"], "test_not_passed": ["basic_test"],
+                "nik_missing": ["register_account"]}
 
 
 class ActionJoinWave(Action):  # type: ignore[misc]  # rasa_sdk ships no type hints
@@ -31,8 +37,10 @@ class ActionJoinWave(Action):  # type: ignore[misc]  # rasa_sdk ships no type hi
         with session_scope(engine()) as session:
             applicant = get_applicant(session=session, chat_id=chat_id) if chat_id else None
             if applicant is None:
-                dispatcher.utter_message(text=join_message("not_registered", None))
+                say(dispatcher, join_message("not_registered", None),
+                    next_intents=["register_account"])
                 return [SlotSet("join_outcome", "not_registered")]
             outcome = join_wave(session=session, applicant=applicant, now=utcnow())
-            dispatcher.utter_message(text=join_message(outcome.code, outcome.wave))
+            say(dispatcher, join_message(outcome.code, outcome.wave),
+                next_intents=NEXT_INTENTS.get(outcome.code, []))
         return [SlotSet("join_outcome", outcome.code)]

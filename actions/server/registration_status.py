@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlmodel import Session
 
 from actions.server.database import chat_id_of, engine
+from actions.server.replies import say
 from actions.wave_messages import status_lines
 from storage.repositories import get_applicant
 
@@ -30,5 +31,6 @@ class ActionRegistrationStatus(Action):  # type: ignore[misc]  # rasa_sdk ships 
             applicant = get_applicant(session=session, chat_id=chat_id) if chat_id else None
             lines = status_lines(session, applicant, chat_id or 0)
             complete = bool(applicant and applicant.registration_completed_at)
-        dispatcher.utter_message(text="\n".join(lines))
+        say(dispatcher, "\n".join(lines),
+            next_intents=["check_result"] if complete else ["register_account"])
         return [SlotSet("registration_complete", complete)]

@@ -11,6 +11,8 @@ from sqlmodel import Session
 
 from actions.results import applicant_result, explain, result_text
 from actions.server.database import chat_id_of, engine
+from actions.server.replies import say
+from actions.server.texts import unknown_sender_text
 
 
 class ActionRejectionReason(Action):  # type: ignore[misc]  # rasa_sdk ships no type hints
@@ -26,13 +28,13 @@ class ActionRejectionReason(Action):  # type: ignore[misc]  # rasa_sdk ships no 
         """Explains the sender's reasons, or says there are none to explain."""
         chat_id = chat_id_of(tracker.sender_id)
         if chat_id is None:
-            dispatcher.utter_message(response="utter_unknown_sender")
+            say(dispatcher, unknown_sender_text(), next_intents=["register_account"])
             return [SlotSet("rejection_reasons", [])]
         with Session(engine()) as session:
             view = applicant_result(session=session, chat_id=chat_id)
         if view.state != "not_selected":
-            dispatcher.utter_message(text=view.text)
+            say(dispatcher, view.text)
             return [SlotSet("rejection_reasons", [])]
         body = result_text("not_selected", wave=view.wave) + "\n\n" + explain(list(view.reasons))
-        dispatcher.utter_message(text=body)
+        say(dispatcher, body, next_intents=["join_wave"])
         return [SlotSet("rejection_reasons", list(view.reasons))]

@@ -10,13 +10,15 @@ from storage import (
     models,
     models_broadcast,
     models_inbox,
+    models_nudges,
     models_outbox,
     models_staff,
     models_waves,
 )
 
 # Importing the model modules registers their tables on SQLModel.metadata.
-REGISTERED = (models, models_broadcast, models_inbox, models_outbox, models_staff, models_waves)
+REGISTERED = (models, models_broadcast, models_inbox, models_nudges, models_outbox, models_staff,
+              models_waves)
 
 target_metadata = SQLModel.metadata
 

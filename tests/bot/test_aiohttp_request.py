@@ -7,6 +7,7 @@ import os
 import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -62,6 +63,20 @@ async def test_send_document_keeps_name_and_bytes(api_and_bot: tuple[FakeBotApi,
     sent = await bot.send_document(CHAT, InputFile(UPLOAD, filename="panduan.pdf"))
     assert sent.document is not None
     assert sent.document.file_name == "panduan.pdf"
+    assert api.file_bytes(sent.document.file_id) == UPLOAD
+
+
+async def test_upload_from_an_open_file_handle(
+    api_and_bot: tuple[FakeBotApi, Bot], tmp_path: Path
+) -> None:
+    api, bot = api_and_bot
+    path = tmp_path / "contoh_ktp.jpg"
+    path.write_bytes(UPLOAD)
+    with path.open("rb") as handle:
+        sent = await bot.send_document(CHAT, handle, caption="Contoh ✓")
+    assert sent.caption == "Contoh ✓"
+    assert sent.document is not None
+    assert sent.document.file_name == "contoh_ktp.jpg"
     assert api.file_bytes(sent.document.file_id) == UPLOAD
 
 

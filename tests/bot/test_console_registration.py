@@ -45,7 +45,7 @@ async def test_console_registration_from_start_to_confirmation(
     finally:
         runner.close()
     output = "\n".join(written)
-    assert "Foto KTP diterima" in output
+    assert "Foto KTP sudah kami periksa dan diterima" in output
     assert "3273********0001" in output and ANSWERS["nik"] not in output
     assert "selesai dan tersimpan" in output
     with Session(sqlite_engine) as session:

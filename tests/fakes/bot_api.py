@@ -334,8 +334,10 @@ class FakeBotApi:
         blocked_chat_ids: Iterable[int] = (),
         host: str = "127.0.0.1",
         port: int = 0,
+        latency_s: float = 0.0,
     ) -> None:
         self.token = token
+        self.latency_s = latency_s  # added to every Bot API answer, like Telegram's round trip
         self.bot_username = bot_username
         self.bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 1
         self.bot_first_name = "Prakerja Test Bot"
@@ -610,6 +612,11 @@ class FakeBotApi:
                 )
             await asyncio.sleep(min(max(quiet_for - quiet, 0.01), 0.05, deadline - now))
 
+    async def next_activity(self, timeout: float) -> None:  # noqa: ASYNC109 - test-facing API
+        """Waits until the bot's next Bot API request is answered (or `timeout` seconds pass)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._activity_event.wait(), timeout)
+
     def fail_next(
         self,
         method: str,
@@ -721,6 +728,8 @@ class FakeBotApi:
         self._open_requests += 1
         self.peak_open_requests = max(self.peak_open_requests, self._open_requests)
         try:
+            if self.latency_s:
+                await asyncio.sleep(self.latency_s)
             fault = self._take_fault(request.match_info["method"]) if self._faults else None
             if fault is not None:
                 return await self._play_fault(request, fault)

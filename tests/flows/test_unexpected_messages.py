@@ -154,5 +154,5 @@ def test_a_heic_file_is_converted_and_the_person_is_told(
     report = check_ktp(out.getvalue(), source="document")
     turn = conversation.handle(CHAT, Incoming(kind="document", file_id="BQADheic",
                                               file_size=len(out.getvalue()), ktp_report=report))
-    assert "berformat HEIC" in said(turn) and "Foto KTP diterima" in said(turn)
+    assert "berformat HEIC" in said(turn) and "Foto KTP sudah kami periksa" in said(turn)
     assert step_of(engine) == "phone"

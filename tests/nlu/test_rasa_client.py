@@ -1,4 +1,4 @@
-"""The Rasa HTTP backend, faked with httpx.MockTransport; one live test against RASA_URL."""
+"""The Rasa HTTP backend: httpx.MockTransport fakes, a real hung server, one live test."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
+from rasa_fakes import HungServer, ManualClock
 
 from nlu import build_parser
+from nlu.breaker import CircuitBreaker
 from nlu.embedded import EmbeddedParser
 from nlu.rasa_client import RasaParser, from_rasa_json
 from storage.settings import Settings
@@ -113,13 +115,98 @@ async def test_timeout_falls_back(parser: EmbeddedParser) -> None:
 
 
 def test_build_parser_picks_the_backend_from_settings() -> None:
-    assert isinstance(build_parser(Settings(nlu_backend="rasa")), RasaParser)
+    parser = build_parser(Settings(nlu_backend="rasa", rasa_breaker_threshold=7,
+                                   rasa_breaker_cooldown_seconds=12.0))
+    assert isinstance(parser, RasaParser)
+    assert (parser.breaker.threshold, parser.breaker.cooldown_seconds) == (7, 12.0)
+
+
+async def test_the_api_token_goes_in_the_query(parser: EmbeddedParser) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=RASA_BODY)
+
+    rasa = RasaParser("http://rasa.test:5005", token="s3cret",
+                      transport=httpx.MockTransport(handler), fallback=lambda: parser)
+    await rasa.parse("kpn gel 13 buka")
+    assert seen[0].url.params["token"] == "s3cret"
+
+
+def _hung_rasa(url: str, parser: EmbeddedParser, clock: ManualClock) -> RasaParser:
+    """Returns a client with a short read timeout and a 3-failure breaker on the fake clock."""
+    breaker = CircuitBreaker(threshold=3, cooldown_seconds=30.0, clock=clock)
+    return RasaParser(url, timeout=0.05, connect_timeout=0.5, breaker=breaker,
+                      fallback=lambda: parser)
+
+
+async def test_a_hung_rasa_opens_the_breaker_and_is_then_not_asked(
+    parser: EmbeddedParser, hung_server: tuple[HungServer, str],
+) -> None:
+    server, url = hung_server
+    clock = ManualClock(100.0)
+    rasa = _hung_rasa(url, parser, clock)
+    try:
+        answers = [await rasa.parse("lupa pw") for _ in range(8)]
+    finally:
+        await rasa.aclose()
+    # three timeouts (never retried), then the open breaker answers without connecting
+    assert server.connections == 3
+    assert rasa.breaker.state == "open"
+    assert all(answer == parser.parse_sync("lupa pw") for answer in answers)
+    assert answers[0].intent == "forgot_password"
+
+
+async def test_after_the_cool_down_one_trial_goes_out_and_reopens_on_failure(
+    parser: EmbeddedParser, hung_server: tuple[HungServer, str],
+) -> None:
+    server, url = hung_server
+    clock = ManualClock(100.0)
+    rasa = _hung_rasa(url, parser, clock)
+    try:
+        for _ in range(3):
+            await rasa.parse("otp ga masuk2")
+        clock.now += 29.0
+        await rasa.parse("otp ga masuk2")
+        assert server.connections == 3  # still cooling down
+        clock.now += 1.0
+        await rasa.parse("otp ga masuk2")  # the single trial: times out
+        await rasa.parse("otp ga masuk2")
+    finally:
+        await rasa.aclose()
+    assert server.connections == 4
+    assert rasa.breaker.state == "open"
+
+
+async def test_a_successful_trial_closes_the_breaker(parser: EmbeddedParser) -> None:
+    answering = False
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        if not answering:
+            raise httpx.ReadTimeout("hung", request=request)
+        return httpx.Response(200, json=RASA_BODY)
+
+    clock = ManualClock(100.0)
+    rasa = RasaParser("http://rasa.test:5005", transport=httpx.MockTransport(handler),
+                      breaker=CircuitBreaker(threshold=2, cooldown_seconds=5.0, clock=clock),
+                      fallback=lambda: parser)
+    await rasa.parse("kpn gel 13 buka")
+    await rasa.parse("kpn gel 13 buka")
+    assert (rasa.breaker.state, calls) == ("open", 2)
+    answering, clock.now = True, clock.now + 5.0
+    result = await rasa.parse("kpn gel 13 buka")
+    assert (rasa.breaker.state, calls, result.confidence) == ("closed", 3, 0.91)
 
 
 @pytest.mark.rasa
 @pytest.mark.skipif(not os.environ.get("RASA_URL"), reason="RASA_URL not set: no Rasa server")
 async def test_live_rasa_server_understands_informal_questions() -> None:
-    rasa = RasaParser(os.environ["RASA_URL"], retries=0, fallback=_no_fallback)
+    rasa = RasaParser(os.environ["RASA_URL"], token=os.environ.get("RASA_TOKEN"), retries=0,
+                      fallback=_no_fallback)
     try:
         result = await rasa.parse("kpn gel 13 buka")
     finally:

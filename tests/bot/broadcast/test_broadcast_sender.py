@@ -78,9 +78,9 @@ async def test_sender_keeps_to_the_rate_and_reaches_everyone(
     busiest_second = max(sum(1 for t in times if start <= t < start + 1) for start in times)
     assert api.stats()["rate_limited"] == 0
     assert messages_per_chat(api) == Counter(range(1, 151))
-    # Arrival times at the fake carry transit jitter (the first requests open their
-    # connections and land together): up to one more burst than the bucket lets out.
-    assert busiest_second <= 100 + 2 * sender.bucket.capacity
+    # Arrival times at the fake carry transit jitter (new connections, a busy shared box):
+    # allow what 0.1 s of it can bunch on top of one second's rate and the bucket's burst.
+    assert busiest_second <= 100 * 1.1 + sender.bucket.capacity
     assert sender.stats.achieved_rate >= 50  # loose: the bench measures the real figure
     assert {r.status for r in rows(sqlite_engine, broadcast_id).values()} == {"sent"}
     with Session(sqlite_engine) as session:
