@@ -36,6 +36,7 @@ PRUNE_SECONDS = 60.0
 ACK_SECONDS = 0.1
 BUSY_RETRY_SECONDS = 0.05
 BUSY_RETRIES = 40  # then the sweeper takes the chat up again
+BURST_SETTLE_SECONDS = 0.01  # latency only (a timer, no CPU): a burst's requests all arrive
 
 
 def chat_of(payload: dict[str, Any]) -> int:
@@ -65,13 +66,36 @@ class InboxProcessor:
         self._draining: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._acks: list[int] = []
+        self._arrivals: dict[int, set[int]] = {}
         self.listeners: list[Callable[[int], None]] = []  # told each update_id once answered
 
     # --- webhook requests -----------------------------------------------------------------
     async def answer(self, update_id: int, chat_id: int, payload: dict[str, Any]) -> Call | None:
         """Processes the update now when it is the chat's next; returns the call to answer with."""
+        arrivals = self._arrivals.setdefault(chat_id, set())
+        arrivals.add(update_id)  # kept until decided, so a later one of a burst sees it
+        try:
+            if self.settle_seconds > 0 or not await self._first_of_burst(update_id, arrivals):
+                await self.enqueue(update_id, chat_id, payload)
+                return None
+            return await self._inline(update_id, chat_id, payload)
+        finally:
+            arrivals.discard(update_id)
+            if not arrivals:
+                self._arrivals.pop(chat_id, None)
+
+    async def _first_of_burst(self, update_id: int, arrivals: set[int]) -> bool:
+        """Tells, after a short wait, whether no earlier update of the chat came with this one.
+
+        Several updates of one chat sent at once reach the handler in any order; the wait lets
+        them all register, so only the earliest runs inline and the others queue behind it.
+        """
+        await asyncio.sleep(BURST_SETTLE_SECONDS)
+        return update_id == min(arrivals)
+
+    async def _inline(self, update_id: int, chat_id: int, payload: dict[str, Any]) -> Call | None:
         lock = self._lock(chat_id)
-        if self.settle_seconds > 0 or lock.locked() or chat_id in self._draining:
+        if lock.locked() or chat_id in self._draining:
             await self.enqueue(update_id, chat_id, payload)
             return None
         async with lock:
