@@ -8,7 +8,7 @@ from typing import Literal, cast
 from sqlmodel import Session, col, select
 
 from storage.models import utcnow
-from storage.models_staff import STAFF_ROLES, StaffMember
+from storage.models_staff import STAFF_ROLES, StaffDuty, StaffMember
 from storage.settings import Settings
 
 Role = Literal["staff", "pmo"]
@@ -97,5 +97,29 @@ def staff_name(*, session: Session, user_id: int) -> str:
 
 
 def active_staff_count(*, session: Session, settings: Settings) -> int:
-    """Returns how many people can take tickets (at least 1, for wait estimates)."""
-    return max(1, len(list_staff(session=session, settings=settings)))
+    """Returns how many people take tickets: those on duty, else everyone with a role (≥ 1)."""
+    on_duty = len(on_duty_chats(session=session, settings=settings))
+    return max(1, on_duty or len(list_staff(session=session, settings=settings)))
+
+
+def set_duty(*, session: Session, user_id: int, chat_id: int, on_duty: bool) -> StaffDuty:
+    """Puts a staff member on or off duty (/tugas on|off); alerts go to `chat_id`."""
+    duty = session.get(StaffDuty, user_id) or StaffDuty(telegram_user_id=user_id, chat_id=chat_id)
+    duty.chat_id, duty.on_duty, duty.changed_at = chat_id, on_duty, utcnow()
+    session.add(duty)
+    session.flush()
+    return duty
+
+
+def is_on_duty(*, session: Session, user_id: int) -> bool:
+    """Tells whether the staff member said /tugas on (and not /tugas off since)."""
+    duty = session.get(StaffDuty, user_id)
+    return duty is not None and duty.on_duty
+
+
+def on_duty_chats(*, session: Session, settings: Settings) -> list[int]:
+    """Returns the chats of staff on duty who still have a role (a removed one gets nothing)."""
+    rows = session.exec(select(StaffDuty).where(col(StaffDuty.on_duty).is_(True))
+                        .order_by(col(StaffDuty.telegram_user_id))).all()
+    return [row.chat_id for row in rows
+            if role_of(session=session, user_id=row.telegram_user_id, settings=settings)]

@@ -7,20 +7,36 @@ so two staff pressing /ambil at once cannot both win.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlmodel import Session, col
 
-from flows.staff_texts import staff_text
+from actions.staff import active_staff_count
+from actions.staff_hours import (
+    OpeningHours,
+    OpeningHoursError,
+    WaitEstimate,
+    estimate_wait,
+    hours_label,
+    parse_opening_hours,
+)
+from actions.ticket_alerts import bot_has_turn, queue_alerts
+from flows.staff_texts import staff_entry, staff_text
 from flows.texts import text
 from storage.models import utcnow
 from storage.models_staff import HANDOFF, TicketEvent, TroubleshootingWalk
 from storage.repositories import open_handoff
+from storage.settings import Settings, get_settings
 
+logger = logging.getLogger(__name__)
+
+ALWAYS_OPEN = "Mon-Sun 00:00-24:00"
 DEFAULT_HANDLE_MINUTES = 6.0  # until enough tickets were closed to measure it
 HANDLE_SAMPLE = 20
 TakeOutcome = Literal["taken", "gone", "missing", "busy"]
@@ -76,13 +92,17 @@ def log_event(
                             staff_id=staff_id, detail=detail[:80]))
 
 
-def open_ticket(*, session: Session, chat_id: int, reason: str) -> Ticket:
-    """Opens a ticket for the chat, or returns its open one."""
+def open_ticket(
+    *, session: Session, chat_id: int, reason: str, settings: Settings | None = None,
+) -> Ticket:
+    """Opens a ticket for the chat (alerting staff on duty), or returns its open one."""
     handoff = open_handoff(session=session, chat_id=chat_id, reason=reason)
     ticket = get_ticket(session=session, ticket_id=handoff.id or 0)
     assert ticket is not None  # just flushed
     if not _has_events(session, ticket.id):  # a new ticket, not the chat's waiting one
         log_event(session=session, ticket=ticket, kind="opened", detail=reason)
+        queue_alerts(session=session, settings=settings or get_settings(), ticket_id=ticket.id,
+                     chat_id=chat_id, reason=ticket.reason)
     return ticket
 
 
@@ -129,13 +149,82 @@ def expected_wait_minutes(*, session: Session, position: int, staff_count: int) 
     return max(1, math.ceil(minutes))
 
 
-def handoff_text(*, session: Session, chat_id: int, reason: str, staff_count: int = 1) -> str:
+@cache
+def _hours(raw: str, zone: str) -> OpeningHours:
+    try:
+        return parse_opening_hours(raw, zone)
+    except OpeningHoursError as error:
+        # A typo in the setting must not break every handoff: estimate as if always open.
+        logger.warning("STAFF_OPENING_HOURS/STAFF_TIMEZONE ignored: %s", error)
+        return parse_opening_hours(ALWAYS_OPEN, "Asia/Jakarta")
+
+
+def opening_hours(settings: Settings) -> OpeningHours:
+    """Returns the desk's opening hours from STAFF_OPENING_HOURS and STAFF_TIMEZONE."""
+    return _hours(settings.staff_opening_hours, settings.staff_timezone)
+
+
+def wait_estimate(
+    *, session: Session, settings: Settings, position: int, now: datetime | None = None,
+    staff_count: int | None = None,
+) -> WaitEstimate:
+    """Returns when the ticket at `position` can expect a person, counting open hours only."""
+    count = staff_count or active_staff_count(session=session, settings=settings)
+    return estimate_wait(opening_hours(settings), now or utcnow(), position=position,
+                         handle_minutes=handle_minutes(session=session), staff_count=count)
+
+
+def _moment(at: datetime, now: datetime, settings: Settings) -> str:
+    local, today = at.astimezone(opening_hours(settings).zone), now.astimezone(at.tzinfo)
+    values = {"time": local.strftime("%H.%M"), "zone": zone_label(settings),
+              "day": staff_entry("day_names")[local.weekday()]}
+    days = (local.date() - today.date()).days
+    key = "when_today" if days == 0 else "when_tomorrow" if days == 1 else "when_day"
+    return staff_text(key, **values)
+
+
+def zone_label(settings: Settings) -> str:
+    """Returns WIB/WITA/WIT for the desk's time zone (the zone name for any other)."""
+    return str(staff_entry("zone_labels").get(settings.staff_timezone, settings.staff_timezone))
+
+
+def hours_text(settings: Settings) -> str:
+    """Returns the opening hours as applicants read them ("Senin–Jumat 08.00–17.00 WIB")."""
+    days = [str(day) for day in staff_entry("day_names")]
+    return hours_label(settings.staff_opening_hours, days, zone_label(settings))
+
+
+def wait_text(
+    *, session: Session, settings: Settings, position: int, now: datetime | None = None,
+    staff_count: int | None = None,
+) -> str:
+    """Returns the queue place with the wait: minutes when open, else when staff are back."""
+    moment = now or utcnow()
+    estimate = wait_estimate(session=session, settings=settings, position=position, now=moment,
+                             staff_count=staff_count)
+    when = _moment(estimate.served_at, moment, settings)
+    if estimate.before_closing:
+        return staff_text("queue_position", position=position, minutes=estimate.minutes)
+    if estimate.open_now:
+        return staff_text("queue_position_later", position=position, when=when,
+                          hours=hours_text(settings))
+    back = _moment(estimate.back_at or estimate.served_at, moment, settings)
+    return staff_text("queue_position_closed", position=position, back=back, when=when,
+                      hours=hours_text(settings))
+
+
+def handoff_text(
+    *, session: Session, chat_id: int, reason: str, staff_count: int | None = None,
+    settings: Settings | None = None, now: datetime | None = None,
+) -> str:
     """Opens (or finds) the chat's ticket; returns the confirmation with queue place and wait."""
-    ticket = open_ticket(session=session, chat_id=chat_id, reason=reason)
+    config = settings or get_settings()
+    ticket = open_ticket(session=session, chat_id=chat_id, reason=reason, settings=config)
     position = queue_position(session=session, ticket_id=ticket.id)
-    minutes = expected_wait_minutes(session=session, position=position, staff_count=staff_count)
     opened = text("handoff_opened", ticket=ticket.id)
-    return f"{opened}\n\n{staff_text('queue_position', position=position, minutes=minutes)}"
+    wait = wait_text(session=session, settings=config, position=position, now=now,
+                     staff_count=staff_count)
+    return f"{opened}\n\n{wait}"
 
 
 def active_ticket_of_staff(*, session: Session, staff_chat_id: int) -> Ticket | None:
@@ -166,14 +255,18 @@ def take_ticket(
     return "taken"
 
 
-def route(*, session: Session, chat_id: int) -> Route | None:
-    """Returns where a message from this chat must be relayed while a ticket is taken."""
+def route(*, session: Session, chat_id: int, button: str | None = None) -> Route | None:
+    """Returns where a message (or a pressed button) from this chat must be relayed while a
+    ticket is taken; None when nothing is taken or the bot has the applicant's turn."""
     row = session.execute(_select_tickets(
         HANDOFF.c.status == "taken",
         or_(HANDOFF.c.chat_id == chat_id, HANDOFF.c.staff_chat_id == chat_id))).first()
     if row is None:
         return None
     ticket = _ticket(row)
+    if ticket.chat_id == chat_id and bot_has_turn(session, chat_id=chat_id, ticket_id=ticket.id,
+                                                  button=button):
+        return None  # the bot is asking this applicant a step on the staff's behalf
     if ticket.chat_id == chat_id:
         return Route(ticket=ticket, to_chat_id=ticket.staff_chat_id or 0, from_applicant=True)
     return Route(ticket=ticket, to_chat_id=ticket.chat_id, from_applicant=False)

@@ -2,8 +2,10 @@
 
 The relay runs first (group -2): while a ticket is taken, the applicant's messages are copied to
 the staff member and the staff member's plain messages to the applicant, and nothing else runs for
-them. Commands and buttons run in group -1; a staff command from someone without a role is left
-to the normal bot (group 0), so applicants get nothing beyond their own features.
+them — except while a troubleshooting action handed the applicant back to the bot for one numbered
+step (actions/ticket_alerts.bot_has_turn): then their answers (an email, a code) reach the bot.
+Commands and buttons run in group -1; a staff command from someone without a role is left to the
+normal bot (group 0), so applicants get nothing beyond their own features.
 """
 
 from __future__ import annotations
@@ -108,9 +110,9 @@ def _log_relay(engine: Engine, found: Route, message_id: int) -> None:
                   detail=str(message_id))
 
 
-def _route(engine: Engine, chat_id: int) -> Route | None:
+def _route(engine: Engine, chat_id: int, button: str | None) -> Route | None:
     with session_scope(engine) as session:
-        return route(session=session, chat_id=chat_id)
+        return route(session=session, chat_id=chat_id, button=button)
 
 
 async def on_relay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -122,7 +124,8 @@ async def on_relay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is not None and (query.data or "").startswith(OUR_BUTTONS):
         return
     engine = _desk(context).engine
-    found = await asyncio.to_thread(_route, engine, chat.id)
+    button = (query.data or "") if query is not None else None
+    found = await asyncio.to_thread(_route, engine, chat.id, button)
     if found is None:
         return
     if query is not None:  # the applicant's old menu buttons stay quiet while a person helps

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from actions.outbox import delivery_status
 from actions.senders import EmailSender, OutboxEmailSender, OutboxSmsSender, SmsSender
+from actions.ticket_alerts import remember_last_reply
 from actions.tickets import handoff_text
 from actions.waves import delete_wave_data
 from flows import wave_steps
@@ -114,6 +115,7 @@ class Conversation:
             ctx = self._context(session, chat_id)
             self._dispatch(ctx, incoming)
             if not ctx.erased:  # after /hapusdata nothing about the person is written back
+                remember_last_reply(ctx.state, ctx.applicant, [r.text for r in ctx.replies])
                 ctx.applicant.updated_at = ctx.now
                 session.add(ctx.applicant)
                 save_state(session=session, state=ctx.state)

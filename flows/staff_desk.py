@@ -6,6 +6,7 @@ console training mode share it. Role checks happen here too: callers pass the us
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -13,23 +14,25 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from actions.lookup import ApplicantView, lookup, view_of
-from actions.staff import Role, active_staff_count, role_of, staff_name
+from actions.staff import Role, is_on_duty, on_duty_chats, role_of, set_duty, staff_name
+from actions.ticket_alerts import reason_label, step_label
 from actions.tickets import (
     Ticket,
     active_ticket_of_staff,
     close_ticket,
-    expected_wait_minutes,
     get_ticket,
     handoff_text,
+    hours_text,
     log_event,
     open_queue,
     queue_position,
     rate_ticket,
     take_ticket,
     taken_count,
+    wait_text,
 )
 from flows.messages import Button, Reply
-from flows.staff_texts import staff_label, staff_text
+from flows.staff_texts import staff_entry, staff_label, staff_text
 from flows.troubleshooting import (
     CALLBACK_PREFIX,
     WalkStep,
@@ -38,19 +41,24 @@ from flows.troubleshooting import (
     load_replies,
     load_trees,
     reply_text,
+    result_reason_label,
     start_walk,
 )
+from flows.troubleshooting_actions import run_action
+from flows.validators.nik import NIK_LENGTH, SEPARATORS
 from storage.db import session_scope
-from storage.models import utcnow
+from storage.models import ConversationState, utcnow
 from storage.repositories import get_applicant
 from storage.settings import Settings
 
-STAFF_COMMANDS = ("antrian", "ambil", "selesai", "kirim", "alur", "cari")
+STAFF_COMMANDS = ("antrian", "ambil", "selesai", "kirim", "alur", "cari", "tugas")
 HANDOFF_COMMAND = "petugas"
 RATE_PREFIX = "rate:"
 SEND_PREFIX = "kirim:"
 QUEUE_SHOWN = 15
 TICKET_MARKERS = ("@tiket", "@ticket", "@")
+DUTY_WORDS = {"on": True, "off": False, "mulai": True, "selesai": False, "ya": True,
+              "tidak": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +100,7 @@ class StaffDesk:
         name = words[0].lstrip("/").split("@", 1)[0].lower() if words else ""
         handlers: dict[str, Callable[[_Call], None]] = {
             "antrian": self._queue, "ambil": self._take, "selesai": self._close,
-            "kirim": self._send, "alur": self._flow, "cari": self._lookup,
+            "kirim": self._send, "alur": self._flow, "cari": self._lookup, "tugas": self._duty,
         }
         with session_scope(self.engine) as session:
             role = role_of(session=session, user_id=user_id, settings=self.settings)
@@ -105,9 +113,8 @@ class StaffDesk:
     def ask_for_person(self, *, chat_id: int) -> list[Delivery]:
         """Opens a ticket for an applicant (/petugas) and tells their place in the queue."""
         with session_scope(self.engine) as session:
-            count = active_staff_count(session=session, settings=self.settings)
             message = handoff_text(session=session, chat_id=chat_id, reason="user_command",
-                                   staff_count=count)
+                                   settings=self.settings)
         return [Delivery(chat_id, Reply(message))]
 
     def press(self, *, user_id: int, chat_id: int, data: str) -> list[Delivery] | None:
@@ -136,8 +143,9 @@ class StaffDesk:
         now = utcnow()
         lines = [staff_text("queue_title", count=len(tickets),
                             taken=taken_count(session=call.session))]
-        lines += [staff_text("queue_line", ticket=t.id, reason=t.reason,
-                             minutes=int((now - t.created_at).total_seconds() // 60))
+        lines += [staff_text("queue_line", ticket=t.id, reason=reason_label(t.reason),
+                             minutes=int((now - t.created_at).total_seconds() // 60),
+                             step=_step_of(call.session, t.chat_id))
                   for t in tickets[:QUEUE_SHOWN]]
         if len(tickets) > QUEUE_SHOWN:
             lines.append(staff_text("queue_more", count=len(tickets) - QUEUE_SHOWN))
@@ -171,7 +179,8 @@ class StaffDesk:
         if applicant is None:
             return ""
         log_event(session=call.session, ticket=ticket, kind="viewed", staff_id=call.user_id)
-        return "\n\n" + _view_text(view_of(session=call.session, applicant=applicant))
+        view = view_of(session=call.session, applicant=applicant)
+        return "\n\n" + _view_text(view, _step_of(call.session, ticket.chat_id))
 
     def _close(self, call: _Call) -> None:
         ticket = close_ticket(session=call.session, staff_chat_id=call.chat_id)
@@ -231,7 +240,7 @@ class StaffDesk:
         target = _ticket_marker(call.args[1:])
         if target is None:
             step = start_walk(session=call.session, chat_id=call.chat_id, flow_id=flow_id)
-            call.out.append(Delivery(call.chat_id, step.reply))
+            call.out += _step_deliveries(call.session, call.chat_id, step)
             return
         self._push_flow(call, flow_id, target)
 
@@ -242,16 +251,16 @@ class StaffDesk:
             return
         step = start_walk(session=call.session, chat_id=ticket.chat_id, flow_id=flow_id,
                           ticket_id=ticket.id, pushed_by=call.chat_id)
-        call.out.append(Delivery(ticket.chat_id, step.reply))
         log_event(session=call.session, ticket=ticket, kind="flow", staff_id=call.user_id,
                   detail=flow_id)
         call.say(staff_text("flow_pushed", flow_id=flow_id, ticket=ticket.id))
+        call.out += _step_deliveries(call.session, ticket.chat_id, step)
 
     def _walk(self, session: Session, chat_id: int, data: str) -> list[Delivery]:
         step = choose(session=session, chat_id=chat_id, data=data)
         if step is None:
             return [Delivery(chat_id, Reply(staff_text("flow_stale")))]
-        out = [Delivery(chat_id, step.reply)]
+        out = _step_deliveries(session, chat_id, step)
         if step.finished and step.ticket_id is not None:
             out += self._walk_ended(session, step)
         return out
@@ -263,17 +272,17 @@ class StaffDesk:
         out: list[Delivery] = []
         if step.handoff and ticket.status == "open":
             position = queue_position(session=session, ticket_id=ticket.id)
-            out.append(Delivery(ticket.chat_id, Reply(staff_text(
-                "queue_position", position=position, minutes=_wait(session, self, position)))))
+            out.append(Delivery(ticket.chat_id, Reply(wait_text(
+                session=session, settings=self.settings, position=position))))
         if step.pushed_by is not None:
             key = "flow_handoff_staff" if step.handoff else "flow_done_staff"
             out.append(Delivery(step.pushed_by, Reply(staff_text(
-                key, ticket=ticket.id, flow_id=step.flow_id, node_id=step.node_id))))
+                key, ticket=ticket.id, flow_id=step.flow_id, node_id=_node_name(step)))))
         return out
 
-    # --- lookup --------------------------------------------------------------------------------
+    # --- lookup and duty ------------------------------------------------------------------------
     def _lookup(self, call: _Call) -> None:
-        query = " ".join(call.args)
+        query = normalise_query(" ".join(call.args))
         if not query:
             call.say(staff_text("lookup_usage"))
             return
@@ -282,13 +291,60 @@ class StaffDesk:
         if not views:
             call.say(staff_text("lookup_none"))
             return
-        body = "\n\n".join(_view_text(view) for view in views)
+        body = "\n\n".join(_view_text(view, _step_of(call.session, view.chat_id))
+                            for view in views)
         call.say(staff_text("lookup_title", count=len(views)) + "\n\n" + body)
 
+    def _duty(self, call: _Call) -> None:
+        wanted = DUTY_WORDS.get(call.args[0].lower()) if call.args else None
+        hours = hours_text(self.settings)
+        if wanted is not None:
+            set_duty(session=call.session, user_id=call.user_id, chat_id=call.chat_id,
+                     on_duty=wanted)
+            call.say(staff_text("duty_on", hours=hours) if wanted else staff_text("duty_off"))
+            return
+        on = is_on_duty(session=call.session, user_id=call.user_id)
+        count = len(on_duty_chats(session=call.session, settings=self.settings))
+        call.say(staff_text("duty_status", status=staff_text("duty_word_on" if on else
+                                                             "duty_word_off"),
+                            count=count, hours=hours))
 
-def _wait(session: Session, desk: StaffDesk, position: int) -> int:
-    count = active_staff_count(session=session, settings=desk.settings)
-    return expected_wait_minutes(session=session, position=position, staff_count=count)
+
+def normalise_query(query: str) -> str:
+    """Returns the /cari term with a NIK's grouping (spaces, dots, dashes) taken out."""
+    term = query.strip()
+    compact = SEPARATORS.sub("", unicodedata.normalize("NFKC", term))  # as the NIK step reads it
+    return compact if len(compact) == NIK_LENGTH and compact.isdigit() else term
+
+
+def _step_deliveries(session: Session, chat_id: int, step: WalkStep) -> list[Delivery]:
+    """Returns what arriving at a node sends: in an applicant's chat the bot's own action runs
+    first; in a staff chat (a caller on the phone) the action is described instead."""
+    if step.action is None:
+        return [Delivery(chat_id, step.reply)]
+    label = staff_label("action_labels", step.action)
+    if step.ticket_id is None:
+        note = staff_text("flow_action_caller", flow_id=step.flow_id, action=label)
+        return [Delivery(chat_id, Reply(f"{step.reply.text}\n\n{note}",
+                                        buttons=step.reply.buttons))]
+    replies = run_action(session=session, chat_id=chat_id, name=step.action, now=utcnow(),
+                         ticket_id=step.ticket_id)
+    out = [Delivery(chat_id, reply) for reply in replies] + [Delivery(chat_id, step.reply)]
+    if step.pushed_by is not None:
+        out.append(Delivery(step.pushed_by, Reply(staff_text(
+            "flow_action_staff", ticket=step.ticket_id, action=label))))
+    return out
+
+
+def _node_name(step: WalkStep) -> str:
+    """Returns the end node as staff read it: the agency's label, or the node id in words."""
+    node = load_trees()[step.flow_id].nodes[step.node_id]
+    return result_reason_label(node.reason) if node.reason else node.id.replace("_", " ")
+
+
+def _step_of(session: Session, chat_id: int) -> str:
+    return step_label(session.get(ConversationState, chat_id),
+                      get_applicant(session=session, chat_id=chat_id))
 
 
 def _number(raw: str) -> int | None:
@@ -305,15 +361,20 @@ def _ticket_marker(args: list[str]) -> int | None:
     return None
 
 
-def _view_text(view: ApplicantView) -> str:
+def _ktp_label(status: str) -> str:
+    labels = staff_entry("ktp_labels")
+    return str(labels.get(status, labels["other"]))
+
+
+def _view_text(view: ApplicantView, step: str) -> str:
     yes, no = staff_text("word_yes"), staff_text("word_no")
     result = staff_label("result_labels", view.result)
     if view.reasons:
-        result += f" ({', '.join(view.reasons)})"
+        result += f" ({', '.join(result_reason_label(code) for code in view.reasons)})"
     return staff_text(
         "lookup_entry", name=view.name, chat_id=view.chat_id, nik=view.nik_masked,
-        phone=view.phone_masked, email=view.email_masked,
-        email_ok=yes if view.email_verified else no, ktp=view.ktp_status,
+        phone=view.phone_masked, email=view.email_masked, step=step,
+        email_ok=yes if view.email_verified else no, ktp=_ktp_label(view.ktp_status),
         phone_ok=yes if view.phone_verified else no, done=yes if view.registration_done else no,
         wave=view.wave if view.wave is not None else staff_text("word_none"), result=result,
         tickets=", ".join(f"#{t}" for t in view.open_tickets) or staff_text("word_none"),

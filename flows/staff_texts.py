@@ -25,3 +25,13 @@ def staff_text(key: str, **values: object) -> str:
 def staff_label(group: str, key: str) -> str:
     """Returns one label of a mapping in the staff texts (e.g. result_labels.selected)."""
     return str(_texts()[group][key])
+
+
+def staff_plain_text(key: str, **values: object) -> str:
+    """Returns the staff text `key` filled without escaping, for plain-text chat notices."""
+    return str(_texts()[key]).strip().format(**values)
+
+
+def staff_entry(key: str) -> Any:
+    """Returns a raw entry of the staff texts (a list or mapping of labels)."""
+    return _texts()[key]

@@ -2,7 +2,11 @@
 
 A flow is a tree of nodes: a node shows text (its own, a FAQ answer or a canned reply) and either
 offers options leading to other nodes or ends the walk — with an answer, or with a handoff to a
-person. Where a chat stands is stored in the database, so a walk survives restarts.
+person. A node may name the bot's buttons and steps (`{button:…}`, `{step:…}`, see
+flows/bot_references.py), run one of the bot's actions for the applicant (`action:`), and branch
+once per selection-result reason of flows/texts/results.yml (`reasons:` with `then:` options),
+whose explanation and contacts are shown from results.yml itself. Where a chat stands is stored in
+the database, so a walk survives restarts.
 """
 
 from __future__ import annotations
@@ -17,9 +21,12 @@ import yaml
 from sqlalchemy import inspect
 from sqlmodel import Session
 
+from actions.results import explain, explain_reason
+from flows.bot_references import render, unknown_references
 from flows.faq import load_faq, unwrap
 from flows.messages import Button, Reply
-from flows.staff_texts import staff_text
+from flows.staff_texts import staff_entry, staff_text
+from flows.troubleshooting_actions import ACTIONS
 from storage.models import utcnow
 from storage.models_staff import TroubleshootingWalk
 
@@ -27,6 +34,8 @@ CANNED_DIR = Path(__file__).parent / "canned"
 REPLIES_FILE = CANNED_DIR / "replies.yml"
 CALLBACK_PREFIX = "ts:"
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
+REASON_PREFIX = "r_"  # ids of the nodes generated from results.yml reasons
+TWO_COLUMNS_FROM = 7  # long option lists (the agencies) go in two columns
 
 
 class CannedError(ValueError):
@@ -51,6 +60,8 @@ class Node:
     reply: str | None = None
     options: tuple[Option, ...] = ()
     handoff: bool = False
+    action: str | None = None
+    reason: str | None = None  # a results.yml reason code: its explanation is shown
 
     @property
     def is_leaf(self) -> bool:
@@ -88,6 +99,7 @@ class WalkStep:
     handoff: bool
     ticket_id: int | None
     pushed_by: int | None
+    action: str | None = None
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -99,6 +111,8 @@ def parse_replies(data: dict[str, Any]) -> dict[str, CannedReply]:
                             faq=raw.get("faq"))
         if bool(reply.text) == bool(reply.faq):
             raise CannedError(f"reply {reply.id!r} needs exactly one of text/faq")
+        if unknown_references(reply.text):
+            raise CannedError(f"reply {reply.id!r}: {unknown_references(reply.text)} name nothing")
         if reply.id in replies:
             raise CannedError(f"reply {reply.id!r} is defined twice")
         replies[reply.id] = reply
@@ -111,16 +125,35 @@ def load_replies() -> dict[str, CannedReply]:
     return parse_replies(yaml.safe_load(REPLIES_FILE.read_text(encoding="utf-8")) or {})
 
 
-def _node(node_id: str, raw: dict[str, Any]) -> Node:
-    options = tuple(Option(label=str(o["label"]), next=str(o["next"]))
-                    for o in raw.get("options") or ())
-    return Node(id=node_id, text=unwrap(str(raw.get("text") or "")), faq=raw.get("faq"),
-                reply=raw.get("reply"), options=options, handoff=bool(raw.get("handoff")))
+def _options(raw: Any) -> tuple[Option, ...]:
+    return tuple(Option(label=str(o["label"]), next=str(o["next"])) for o in raw or ())
+
+
+def result_reason_label(code: str) -> str:
+    """Returns the short Indonesian label of a selection-result reason code."""
+    return str(staff_entry("result_reason_labels").get(code, code))
+
+
+def _node(node_id: str, raw: dict[str, Any]) -> list[Node]:
+    """Returns the node, plus one generated node per reason it branches on."""
+    codes = [str(code) for code in raw.get("reasons") or ()]
+    generated = [Node(id=f"{REASON_PREFIX}{code.lower()}", reason=code,
+                      options=_options(raw.get("then"))) for code in codes]
+    options = tuple(Option(result_reason_label(n.reason or ""), n.id) for n in generated)
+    node = Node(id=node_id, text=unwrap(str(raw.get("text") or "")), faq=raw.get("faq"),
+                reply=raw.get("reply"), options=options + _options(raw.get("options")),
+                handoff=bool(raw.get("handoff")), action=raw.get("action"))
+    return [node, *generated]
 
 
 def parse_tree(flow_id: str, data: dict[str, Any]) -> Tree:
     """Returns the flow described by a parsed YAML document (validated by check_tree)."""
-    nodes = {str(key): _node(str(key), raw) for key, raw in (data.get("nodes") or {}).items()}
+    nodes: dict[str, Node] = {}
+    for key, raw in (data.get("nodes") or {}).items():
+        for node in _node(str(key), raw):
+            if node.id in nodes:
+                raise CannedError(f"{flow_id}: node {node.id!r} is defined twice")
+            nodes[node.id] = node
     return Tree(id=flow_id, title=str(data.get("title") or flow_id),
                 start=str(data.get("start") or ""), nodes=nodes)
 
@@ -157,8 +190,16 @@ def check_tree(tree: Tree) -> list[str]:
 def _node_problems(tree: Tree, node: Node) -> list[str]:
     problems = [f"node {node.id!r}: option leads to unknown {o.next!r}"
                 for o in node.options if o.next not in tree.nodes]
-    if not (node.text or node.faq or node.reply or node.handoff):
+    if not (node.text or node.faq or node.reply or node.handoff or node.reason):
         problems.append(f"node {node.id!r} shows nothing")
+    problems += [f"node {node.id!r}: {ref} names nothing in the bot"
+                 for ref in unknown_references(node.text)]
+    if node.action is not None and node.action not in ACTIONS:
+        problems.append(f"node {node.id!r}: unknown action {node.action!r}")
+    elif node.action is not None and node.action not in staff_entry("action_labels"):
+        problems.append(f"node {node.id!r}: no label for action {node.action!r}")
+    if node.reason is not None:
+        problems += _reason_problems(node)
     if node.faq is not None and node.faq not in load_faq():
         problems.append(f"node {node.id!r}: unknown FAQ intent {node.faq!r}")
     if node.reply is not None and node.reply not in load_replies():
@@ -169,6 +210,16 @@ def _node_problems(tree: Tree, node: Node) -> list[str]:
     if len(longest.encode()) > MAX_CALLBACK_BYTES:
         problems.append(f"node {node.id!r}: ids too long for callback data")
     return problems
+
+
+def _reason_problems(node: Node) -> list[str]:
+    try:
+        explain_reason(node.reason or "")
+    except KeyError:
+        return [f"node {node.id!r}: {node.reason!r} is no reason in flows/texts/results.yml"]
+    if node.reason not in staff_entry("result_reason_labels"):
+        return [f"node {node.id!r}: no label for {node.reason!r} in the staff texts"]
+    return []
 
 
 def _cycle_problems(tree: Tree) -> list[str]:
@@ -221,7 +272,7 @@ def reply_text(reply_id: str) -> str:
     reply = load_replies()[reply_id]
     if reply.faq is not None:
         return html.escape(load_faq()[reply.faq].text)
-    return html.escape(reply.text)
+    return render(reply.text)
 
 
 def callback_data(flow_id: str, node_id: str, index: int) -> str:
@@ -231,15 +282,18 @@ def callback_data(flow_id: str, node_id: str, index: int) -> str:
 
 def node_reply(tree: Tree, node: Node, *, for_caller: bool = False) -> Reply:
     """Returns what a node shows: its texts, its options as buttons, or the handoff note."""
-    parts = [html.escape(node.text)] if node.text else []
+    parts = [render(node.text)] if node.text else []
+    if node.reason is not None:
+        parts.append(explain([node.reason]))
     if node.faq is not None:
         parts.append(html.escape(load_faq()[node.faq].text))
     if node.reply is not None:
         parts.append(reply_text(node.reply))
     if node.handoff:
         parts.append(staff_text("flow_handoff_caller" if for_caller else "flow_handoff_applicant"))
-    buttons = tuple((Button(o.label, callback_data(tree.id, node.id, i)),)
-                    for i, o in enumerate(node.options))
+    flat = [Button(o.label, callback_data(tree.id, node.id, i)) for i, o in enumerate(node.options)]
+    width = 2 if len(flat) >= TWO_COLUMNS_FROM else 1
+    buttons = tuple(tuple(flat[i : i + width]) for i in range(0, len(flat), width))
     return Reply("\n\n".join(parts), buttons=buttons)
 
 
@@ -280,7 +334,7 @@ def _arrive(session: Session, walk: TroubleshootingWalk, tree: Tree) -> WalkStep
     step = WalkStep(
         reply=node_reply(tree, node, for_caller=walk.ticket_id is None),
         flow_id=tree.id, node_id=node.id, finished=node.is_leaf, handoff=node.handoff,
-        ticket_id=walk.ticket_id, pushed_by=walk.pushed_by,
+        ticket_id=walk.ticket_id, pushed_by=walk.pushed_by, action=node.action,
     )
     if node.is_leaf:
         _forget(session, walk)

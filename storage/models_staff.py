@@ -81,3 +81,15 @@ class TroubleshootingWalk(SQLModel, table=True):
     ticket_id: int | None = None
     pushed_by: int | None = Field(default=None, sa_type=BigInteger)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class StaffDuty(SQLModel, table=True):
+    """Whether a staff member is on duty (/tugas on|off) and the chat their alerts go to.
+
+    Kept apart from StaffMember: staff named in STAFF_TELEGRAM_IDS have no member row.
+    """
+
+    telegram_user_id: int = Field(sa_type=BigInteger, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger)
+    on_duty: bool = Field(default=False, sa_type=Boolean, index=True)
+    changed_at: datetime = Field(default_factory=utcnow)

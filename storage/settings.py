@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     outbox_concurrency: int = 16
     outbox_poll_seconds: float = 1.0
     staff_telegram_ids: str = ""
+    # When staff answer tickets, e.g. "Mon-Fri 08:00-17:00; Sat 09:00-12:00" (in staff_timezone).
+    staff_opening_hours: str = "Mon-Fri 08:00-17:00"
+    staff_timezone: str = "Asia/Jakarta"
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,6 @@ from actions.outbox.kinds import DEAD, DELIVERED, KTP_ATTACHMENT, REGISTRATION, 
 from actions.outbox.texts import text
 from storage.crypto import seal_fields
 from storage.models import Applicant, Outbox
-from storage.repositories import open_handoff
 from storage.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -84,7 +83,10 @@ class RegistrationFollowUp:
         notify(session, chat_id=row.chat_id, text_=text("registration_dead"),
                channel=_channel(row))
         if row.chat_id is not None:
-            open_handoff(session=session, chat_id=row.chat_id, reason=HANDOFF_REASON)
+            # Imported here: the ticket module queues its staff alerts through this package.
+            from actions.tickets import open_ticket
+
+            open_ticket(session=session, chat_id=row.chat_id, reason=HANDOFF_REASON)
 
 
 def delivery_status(session: Session, chat_id: int) -> str | None:

@@ -68,8 +68,9 @@ def test_walk_every_path_to_its_leaf(flow_id: str, walk_engine: Engine) -> None:
             step = start_walk(session=session, chat_id=5, flow_id=flow_id, ticket_id=1)
             for index in path:
                 assert not step.finished
-                assert len(step.reply.buttons) == len(tree.nodes[step.node_id].options)
-                pressed = step.reply.buttons[index][0].value
+                flat = [button for row in step.reply.buttons for button in row]
+                assert len(flat) == len(tree.nodes[step.node_id].options)
+                pressed = flat[index].value
                 moved = choose(session=session, chat_id=5, data=pressed)
                 assert moved is not None, f"dead button {pressed}"
                 step = moved

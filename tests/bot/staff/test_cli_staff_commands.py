@@ -49,9 +49,12 @@ def test_staff_add_list_remove_and_audit_export(database_url: str, tmp_path: Pat
 
 def test_training_console_walks_a_flow(sqlite_engine: Engine) -> None:
     desk = StaffDesk(sqlite_engine, Settings(staff_telegram_ids="77"))
-    lines = iter(["/alur otp_tidak_masuk", "2", "1", "/kirim salam", "/keluar"])
+    lines = iter(["/alur otp_tidak_masuk", "2", "2", "/alur otp_tidak_masuk", "1",
+                  "/kirim salam", "/keluar"])
     written: list[str] = []
     StaffConsole(desk, user_id=77, read=lambda _p: next(lines), write=written.append).run()
     shown = "\n".join(written)
-    assert "nomor HP" in shown and "sinyal" in shown and "[1]" in shown
+    assert "📱 Bagikan nomor saya" in shown and "sinyal" in shown and "[1]" in shown
+    # A caller has no chat with the bot: the node says what it runs for a pushed applicant.
+    assert "asisten\nlangsung menjalankan: minta nomor HP baru" in shown
     assert "Halo, saya petugas" in shown

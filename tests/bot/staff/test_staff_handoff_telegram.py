@@ -43,9 +43,10 @@ async def test_handoff_round_trip(fake_bot_api: FakeBotApi, sqlite_engine: Engin
         assert "1500537" in texts(await applicant.replies())
 
         assert "dikirim ke pemohon" in texts(await staff.says("/alur ktp_gagal @tiket1"))
-        assert "ukuran file" in texts(await applicant.replies())
-        assert "Batas ukuran" in texts(await applicant.presses("Lebih dari 2 MB"))
-        assert "Bagus" in texts(await applicant.presses("Sudah berhasil"))
+        assert "Alasan mana yang tertulis" in texts(await applicant.replies())
+        assert "Foto belum bisa kami ambil" in texts(
+            await applicant.presses("Tidak ada jawaban / foto tidak terkirim"))
+        assert "Bagus" in texts(await applicant.presses("Sudah terkirim dan diterima"))
         assert "menyelesaikan alur" in texts(await staff.replies())
 
         assert "ditutup" in texts(await staff.says("/selesai"))
