@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import BotCommand, Update
 from telegram.ext import Application, TypeHandler
 
@@ -9,7 +11,7 @@ from bot.aiohttp_request import AiohttpRequest
 from bot.broadcast_commands import parse_pmo_ids, register_broadcast_handlers
 from bot.dashboard.telegram_command import register_dashboard_handler
 from bot.handlers import RUNNER_KEY, on_error, on_update
-from bot.outbox_task import OutboxWorkerTask
+from bot.polling import serve_polling
 from bot.staff_handlers import register_staff_handlers
 from bot.turns import TurnRunner
 from bot.update_processor import PerChatUpdateProcessor
@@ -67,16 +69,5 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
 
 
 def run_polling(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
-    """Runs long polling (and the outbox worker beside it) until interrupted."""
-    worker = OutboxWorkerTask(application.bot_data[RUNNER_KEY].conversation.engine, settings)
-
-    async def started(app: Application) -> None:  # type: ignore[type-arg]
-        await _post_init(app)
-        worker.start()
-
-    async def stopping(_app: Application) -> None:  # type: ignore[type-arg]
-        await worker.stop()
-
-    application.post_init = started
-    application.post_shutdown = stopping
-    application.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])
+    """Runs long polling through the inbox (and the outbox worker beside it) until interrupted."""
+    asyncio.run(serve_polling(application, settings))

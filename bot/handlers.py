@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import traceback
@@ -13,11 +12,13 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.delivery import CURRENT_DELIVERY
 from bot.telegram_io import incoming_from_update, send_reply
 from bot.turns import TurnRunner
 from flows.messages import Incoming
 from flows.registration_steps import TELEGRAM_DOWNLOAD_LIMIT
 from flows.texts import text
+from storage.inbox import Busy
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +36,13 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _acknowledge(update)
     if incoming.kind in ("photo", "document"):
         incoming = await _with_ktp_report(incoming, runner, context, chat.id)
-    turn = await runner.run(chat.id, incoming, update_id=update.update_id)
+    delivery = CURRENT_DELIVERY.get()
+    turn = await runner.run(chat.id, incoming,
+                            journal=delivery.journal if delivery is not None else None)
     if turn.duplicate:
+        return
+    if delivery is not None:  # recorded with the turn; the inbox processor makes the calls
+        delivery.turn = turn
         return
     for message_id in turn.delete_message_ids:
         await _delete_quietly(context, chat.id, message_id)
@@ -51,7 +57,7 @@ async def _with_ktp_report(
     too_big = (incoming.file_size or 0) > TELEGRAM_DOWNLOAD_LIMIT
     if too_big or incoming.file_id is None:
         return incoming
-    if not await asyncio.to_thread(runner.expects_photo, chat_id):
+    if not await runner.at_photo_step(chat_id):
         return incoming
     if not runner.allow_photo_check(chat_id):
         return replace(incoming, throttled=True)
@@ -86,11 +92,16 @@ async def _delete_quietly(
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Logs where a handler failed (no message contents) and apologises to the user."""
     error = context.error
+    delivery = CURRENT_DELIVERY.get()
+    if delivery is not None:
+        delivery.error = error  # the inbox processor retries, and apologises if it gives up
+        if isinstance(error, Busy):
+            return  # not a failure: an earlier update of the chat arrived, this one queues
     frames = traceback.extract_tb(error.__traceback__) if error else []
     where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in frames[-4:])
     # The exception text is left out: database errors quote the values, which may be a NIK.
     logger.error("handler failed with %s at %s", type(error).__name__, where)
-    if isinstance(update, Update) and update.effective_chat is not None:
+    if delivery is None and isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(chat_id=update.effective_chat.id, text=text("error"))
         except TelegramError:

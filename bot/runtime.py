@@ -39,7 +39,7 @@ def configure_logging(level: str) -> None:
 def prepare_database(settings: Settings) -> Engine:
     """Migrates the database to the newest schema and returns an engine for it."""
     upgrade(settings.database_url)
-    return make_engine(settings.database_url)
+    return make_engine(settings.database_url, pool_recycle=settings.db_pool_recycle_seconds)
 
 
 def build_runner(

@@ -12,6 +12,7 @@ from actions.analytics import TALLY, observe_latency
 from actions.ktp import KtpReport, Source, check_ktp
 from flows.conversation import Conversation
 from flows.messages import Incoming, Turn
+from flows.update_journal import UpdateJournal
 from nlu import EmbeddedParser, NluParser
 
 PHOTO_WINDOW_SECONDS = 600.0
@@ -56,13 +57,15 @@ class TurnRunner:
         # Photo checks get their own small pool so a burst of KTP uploads cannot starve replies.
         self._photo_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ktp")
 
-    async def run(self, chat_id: int, incoming: Incoming, *, update_id: int | None = None) -> Turn:
-        """Processes one event and returns what the channel must do."""
+    async def run(
+        self, chat_id: int, incoming: Incoming, *, journal: UpdateJournal | None = None
+    ) -> Turn:
+        """Processes one event (in the journal's transaction, if given); returns what to do."""
         loop, started = asyncio.get_running_loop(), time.perf_counter()
         if incoming.kind == "text" and self.nlu is not None:
             incoming = await self._understood(chat_id, incoming)
         turn = await loop.run_in_executor(
-            self._pool, lambda: self.conversation.handle(chat_id, incoming, update_id=update_id)
+            self._pool, lambda: self.conversation.handle(chat_id, incoming, journal=journal)
         )
         observe_latency(time.perf_counter() - started)
         if TALLY.due():  # the dashboard's rollups, written every few seconds, off the loop
@@ -87,6 +90,11 @@ class TurnRunner:
     def expects_photo(self, chat_id: int) -> bool:
         """Tells whether a photo from this chat is worth fetching and checking now."""
         return self.conversation.wants_ktp_photo(chat_id)
+
+    async def at_photo_step(self, chat_id: int) -> bool:
+        """Tells, on the turn pool, whether this chat is at the KTP photo step."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._pool, self.expects_photo, chat_id)
 
     async def inspect_ktp(self, data: bytes, *, source: Source) -> KtpReport:
         """Checks a KTP photo off the event loop."""

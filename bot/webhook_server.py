@@ -9,10 +9,13 @@ import typer
 import uvicorn
 from telegram import Bot, Update
 
+from bot.slow_clients import HeaderDeadlineProtocol
 from bot.webhook import WEBHOOK_PATH
 from storage.db import is_sqlite
 from storage.migrate import upgrade
 from storage.settings import Settings
+
+MAX_HEADER_BYTES = 16 * 1024  # Telegram's request headers are well under 1 kB
 
 
 def serve(settings: Settings, workers: int) -> None:
@@ -30,9 +33,13 @@ def serve(settings: Settings, workers: int) -> None:
     if settings.webhook_url:
         asyncio.run(_register(settings))
     os.environ["PRAKERJA_SET_WEBHOOK"] = "0"  # registered above, exactly once
+    # Slow clients are cut off: headers within HEADER_SECONDS, the body within
+    # WEBHOOK_BODY_TIMEOUT_SECONDS (in the app), idle keep-alive after WEBHOOK_KEEPALIVE_SECONDS.
     uvicorn.run("bot.webhook:create_app", factory=True, host=settings.webhook_listen,
                 port=settings.webhook_port, workers=max(workers, 1), log_level="warning",
-                access_log=False)
+                access_log=False, http=HeaderDeadlineProtocol,
+                timeout_keep_alive=int(settings.webhook_keepalive_seconds),
+                h11_max_incomplete_event_size=MAX_HEADER_BYTES)
 
 
 async def _register(settings: Settings) -> None:

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from actions.outbox import delivery_status
@@ -38,8 +37,9 @@ from flows.subscription_steps import (
 )
 from flows.summary import checklist_text
 from flows.texts import buttons, text
+from flows.update_journal import UpdateJournal
 from storage.db import session_scope
-from storage.models import ProcessedUpdate, utcnow
+from storage.models import utcnow
 from storage.repositories import (
     delete_personal_data,
     get_applicant,
@@ -107,27 +107,24 @@ class Conversation:
                 return None
             return self.flow.step(state.step)
 
-    def handle(self, chat_id: int, incoming: Incoming, *, update_id: int | None = None) -> Turn:
-        """Processes one event in one transaction; a redelivered update_id is ignored."""
-        try:
-            with session_scope(self.engine) as session:
-                if update_id is not None:
-                    if session.get(ProcessedUpdate, update_id) is not None:
-                        return Turn(duplicate=True)
-                    session.add(ProcessedUpdate(update_id=update_id))
-                ctx = self._context(session, chat_id)
-                self._dispatch(ctx, incoming)
-                if not ctx.erased:  # after /hapusdata nothing about the person is written back
-                    remember_last_reply(ctx.state, ctx.applicant, [r.text for r in ctx.replies])
-                    ctx.applicant.updated_at = ctx.now
-                    session.add(ctx.applicant)
-                    save_state(session=session, state=ctx.state)
-        except IntegrityError:
-            if update_id is None:
-                raise
-            logger.info("update %s was processed concurrently elsewhere; skipped", update_id)
-            return Turn(duplicate=True)
-        return Turn(replies=ctx.replies, delete_message_ids=ctx.delete_message_ids)
+    def handle(
+        self, chat_id: int, incoming: Incoming, *, journal: UpdateJournal | None = None
+    ) -> Turn:
+        """Processes one event in one transaction, which the journal (if any) claims and records."""
+        with session_scope(self.engine) as session:
+            if journal is not None and not journal.open(session):
+                return Turn(duplicate=True)
+            ctx = self._context(session, chat_id)
+            self._dispatch(ctx, incoming)
+            if not ctx.erased:  # after /hapusdata nothing about the person is written back
+                remember_last_reply(ctx.state, ctx.applicant, [r.text for r in ctx.replies])
+                ctx.applicant.updated_at = ctx.now
+                session.add(ctx.applicant)
+                save_state(session=session, state=ctx.state)
+            turn = Turn(replies=ctx.replies, delete_message_ids=ctx.delete_message_ids)
+            if journal is not None:
+                journal.close(session, turn)
+        return turn
 
     def _context(self, session: Session, chat_id: int) -> TurnContext:
         return TurnContext(

@@ -25,14 +25,17 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_recycle: int = 300) -> Engine:
     """Builds an engine; SQLite gets WAL and a busy timeout so threads can share the file."""
     url = normalise_url(url)
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # No ping per checkout (a round trip on every transaction): connections are replaced after
+    # pool_recycle seconds instead, and a dead one fails its transaction, which is retried.
+    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=pool_recycle,
+                         pool_use_lifo=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     webhook_max_connections: int = 40
     webhook_workers: int = 1
     inbox_lease_seconds: float = 60.0
+    inbox_keep_hours: float = 24.0
+    inbox_dead_letter_days: float = 7.0
+    inbox_max_attempts: int = 5
+    inbox_settle_seconds: float = 0.0
+    webhook_reply_in_response: bool = True
+    webhook_body_timeout_seconds: float = 10.0
+    webhook_keepalive_seconds: float = 5.0
+    db_pool_recycle_seconds: int = 300
     outbox_worker_in_process: bool = True
     rate_limit_photos_per_10min: int = 10
     max_message_length: int = 1000

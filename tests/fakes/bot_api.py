@@ -118,6 +118,7 @@ class ApiCall:
     status: int = 0
     description: str | None = None
     at: float = field(default_factory=time.monotonic)
+    via_webhook_answer: bool = False  # made by answering a webhook request, not over the wire
 
 
 @dataclass(frozen=True)
@@ -685,13 +686,41 @@ class FakeBotApi:
             async with semaphore:
                 try:
                     async with session.post(url, json=update, headers=headers) as response:
-                        await response.read()
-                        return response.status
+                        body = await response.read()
+                        status = response.status
                 except aiohttp.ClientError:
                     return 0
+                if status == 200:
+                    await self._execute_webhook_answer(body)
+                return status
 
         async with aiohttp.ClientSession() as session:
             return list(await asyncio.gather(*(post(session, u) for u in updates)))
+
+    async def _execute_webhook_answer(self, body: bytes) -> None:
+        """Runs the Bot API method a webhook answered with, as Telegram does (errors unseen)."""
+        try:
+            params = json.loads(body) if body else None
+        except ValueError:
+            return
+        if not isinstance(params, dict) or "method" not in params:
+            return
+        entry = self._handlers.get(str(params.pop("method")).lower())
+        call = ApiCall(method=entry[0] if entry else "?", params=params,
+                       chat_id=_as_chat_id(params.get("chat_id")), via_webhook_answer=True)
+        self.calls.append(call)
+        if entry is None:
+            self.unexpected.append(call)
+            return
+        try:
+            if call.method in _CHAT_WRITE_METHODS and call.chat_id is not None:
+                self._check_chat_writable(call.chat_id)
+            await _call_handler(entry[1], params)
+            call.status = 200
+        except _ApiError as err:  # Telegram reports nothing back for a failed webhook answer
+            call.status, call.description = err.code, err.description
+        self._status_counts[call.status] += 1
+        self._touch()
 
     # ------------------------------------------------------------------ HTTP plumbing
 

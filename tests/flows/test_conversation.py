@@ -23,6 +23,7 @@ from actions.ktp import check_ktp
 from actions.passwords import verify_password
 from flows.conversation import Conversation
 from flows.messages import Incoming
+from storage.inbox import Inbox, InboxJournal
 from storage.models import Applicant, ConversationState, Outbox, VerificationCode
 from storage.models_outbox import KtpBlob
 
@@ -248,9 +249,18 @@ def test_delete_data_removes_everything(conversation: Conversation, engine: Engi
 
 def test_redelivered_update_is_ignored(conversation: Conversation, engine: Engine) -> None:
     register_until(conversation, engine, "full_name")
-    first = conversation.handle(CHAT, Incoming(kind="text", text=ANSWERS["email"]), update_id=900)
-    again = conversation.handle(CHAT, Incoming(kind="text", text=ANSWERS["email"]), update_id=900)
+    inbox = Inbox(engine, worker="test")
+
+    def journal() -> InboxJournal:
+        return inbox.journal(900, CHAT, encode=lambda turn: [], arriving=True)
+
+    first = conversation.handle(CHAT, Incoming(kind="text", text=ANSWERS["email"]),
+                                journal=journal())
+    again_journal = journal()
+    again = conversation.handle(CHAT, Incoming(kind="text", text=ANSWERS["email"]),
+                                journal=again_journal)
     assert first.replies and not again.replies and again.duplicate
+    assert again_journal.outcome == "duplicate"
     with Session(engine) as session:
         assert len(session.exec(select(Outbox)).all()) == 1
 

@@ -8,10 +8,11 @@ from typing import Any
 
 from fakes.bot_api import FakeBotApi
 from sqlalchemy.engine import Engine
-from support.telegram_user import track_processed_updates
+from support.telegram_user import track_delivered_updates
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.polling import PollingService
 from bot.runtime import build_runner
 from storage.settings import Settings
 
@@ -20,18 +21,17 @@ from storage.settings import Settings
 async def running_bot(
     api: FakeBotApi, engine: Engine, **settings: Any
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    """Starts the Application as `prakerja run` builds it, with long polling against the fake."""
+    """Starts the bot as `prakerja run` does: long polling through the inbox, against the fake."""
     config = Settings(telegram_bot_token=api.token, telegram_api_base_url=api.api_base_url,
                       telegram_file_base_url=api.file_base_url, **settings)
     runner = build_runner(engine, channel="telegram", settings=config)
     application = build_application(config, runner)
-    track_processed_updates(application, api)
-    async with application:
-        await application.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
-        await application.start()
-        try:
-            yield application
-        finally:
-            await application.updater.stop()  # type: ignore[union-attr]
-            await application.stop()
-            runner.close()
+    service = PollingService(application, config)
+    track_delivered_updates(service.processor, api)
+    service.poller.poll_seconds = 1
+    await service.start()
+    try:
+        yield application
+    finally:
+        await service.stop()
+        runner.close()

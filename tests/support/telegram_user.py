@@ -8,21 +8,15 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from fakes.bot_api import FakeBotApi, SentMessage
-from telegram import Update
-from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.inbox_processor import InboxProcessor
 
 _PROCESSED: WeakKeyDictionary[FakeBotApi, set[int]] = WeakKeyDictionary()
-LAST_GROUP = 99
 
 
-def track_processed_updates(application: Application, api: FakeBotApi) -> None:  # type: ignore[type-arg]
-    """Adds a last handler group that notes each update_id once every reply has been sent."""
-    done = _PROCESSED.setdefault(api, set())
-
-    async def note(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        done.add(update.update_id)
-
-    application.add_handler(TypeHandler(Update, note), group=LAST_GROUP)
+def track_delivered_updates(processor: InboxProcessor, api: FakeBotApi) -> None:
+    """Notes each update_id once the inbox processor has made all of its Bot API calls."""
+    processor.listeners.append(_PROCESSED.setdefault(api, set()).add)
 
 
 class TelegramUser:
@@ -66,7 +60,7 @@ class TelegramUser:
         self, update: dict[str, Any] | None = None, timeout: float = 15.0  # noqa: ASYNC109
     ) -> list[SentMessage]:
         """Waits for the answers to an update: until it was fully handled, when that is tracked
-        (handlers that stop propagation skip the tracker), else until the bot went quiet."""
+        by the inbox processor), else until the bot went quiet."""
         deadline = time.monotonic() + timeout
         while len(self.api.sent_messages(self.chat_id)) <= self.seen:
             if time.monotonic() > deadline:
