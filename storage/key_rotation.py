@@ -42,6 +42,9 @@ class SealedColumn:
 # Every sealed column of the schema; a new sealed column is added here so rotation covers it.
 SEALED_COLUMNS = (
     SealedColumn(table="applicant", key="id", column="nik", form="text"),
+    SealedColumn(table="applicant", key="id", column="kk_number", form="text"),
+    SealedColumn(table="inbox_update", key="update_id", column="sealed", form="text"),
+    SealedColumn(table="inbox_update", key="update_id", column="replies", form="text"),
     SealedColumn(table="outbox", key="id", column="payload", form="json"),
     SealedColumn(table="ktpblob", key="idempotency_key", column="ciphertext", form="bytes"),
 )

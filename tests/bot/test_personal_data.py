@@ -190,9 +190,8 @@ async def test_registration_rotation_and_erasure_leave_nothing_readable(
         assert left.scalar_one() == 0
     inbox, _ = dump_tables(engine, lambda name: name == INBOX)
     readable = [label for label, secret in secrets.items() if secret in inbox]
-    if readable:  # the staff chat's "/cari <NIK>" update is not the erased person's row
-        pytest.xfail(f"inbox_update keeps processed payloads ({', '.join(readable)}): "
-                     "deleting them once processed is the inbox change of issue 13")
+    # Processed payloads are dropped, the staff chat's "/cari <NIK>" update included.
+    assert readable == [], f"readable in inbox_update: {readable}"
     database_files = sqlite_files(engine)
     for label, secret in secrets.items():
         assert secret.encode() not in database_files, f"{label} left in the SQLite file"

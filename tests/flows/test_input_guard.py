@@ -34,7 +34,7 @@ def test_clean_removes_controls_and_keeps_lines() -> None:
 
 def test_nul_in_an_address_gives_the_same_answer_on_every_database(engine: Engine) -> None:
     conversation = Conversation(engine, channel="console", clock=Clock())
-    register_until(conversation, engine, "birth_date", chat=CHAT)
+    register_until(conversation, engine, "kk_number", chat=CHAT)
     reply = said(text(conversation, ANSWERS["address"].replace(" No.", "\x00 No."), chat=CHAT))
     assert "domisili" in reply
     assert applicant(engine, CHAT).address == ANSWERS["address"]
