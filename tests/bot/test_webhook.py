@@ -63,7 +63,7 @@ def redelivered() -> float:
 
 
 async def wait_for_messages(api: FakeBotApi, chat: int, count: int) -> list:
-    for _ in range(500):
+    for _ in range(1500):  # a queued update waits for the drain loop: allow it 15 s
         if len(api.sent_messages(chat)) >= count:
             return api.sent_messages(chat)
         await asyncio.sleep(0.01)
