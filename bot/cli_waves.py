@@ -83,6 +83,7 @@ def wave_open(
     """Opens a wave and publishes the SHA-256 commitment of the draw seed."""
     from actions.draw import WeakSeed, check_strength
     from actions.draw import commitment as commit
+    from actions.wave_reminders import remind_registered_to_join
     from actions.waves import WaveError, open_wave
 
     if seed is None and commitment is None:
@@ -93,10 +94,14 @@ def wave_open(
             check_strength(seed, "seed")
         published = commitment or commit(seed or "")
         with session_scope(_engine()) as session:
-            open_wave(session=session, number=number, seed_commitment=published)
+            wave = open_wave(session=session, number=number, seed_commitment=published)
+            reminder = remind_registered_to_join(session=session, wave=wave,
+                                                 created_by="wave-open")
     except (WaveError, WeakSeed) as error:
         _fail(str(error))
     console.print(f"Gelombang {number} dibuka. Komitmen seed (umumkan): [bold]{published}[/bold]")
+    console.print(f"Pengingat untuk pendaftar yang belum bergabung: siaran #{reminder} "
+                  "(dikirim oleh `prakerja broadcast send`).")
 
 
 @wave_app.command("close")
@@ -143,6 +148,7 @@ def wave_show(number: WaveNumber) -> None:
     from sqlmodel import col, select
 
     from actions.waves import WaveError, get_wave
+    from flows.staff_texts import staff_entry
     from storage.models_waves import LotteryRun, WaveFreeze
 
     try:
@@ -153,17 +159,19 @@ def wave_show(number: WaveNumber) -> None:
             freeze = session.get(WaveFreeze, wave.id)
     except WaveError as error:
         _fail(str(error))
+    labels, statuses = staff_entry("wave_show_labels"), staff_entry("wave_status_labels")
     table = Table(title=f"Gelombang {number}", show_header=False)
     for key, value in wave.model_dump(exclude={"id"}).items():
-        table.add_row(key, str(value))
+        shown = statuses.get(value, value) if key == "status" else value
+        table.add_row(labels.get(key, key), "—" if shown is None else str(shown))
     if freeze is not None:
-        table.add_row("beku.inputs_digest", freeze.inputs_digest)
-        table.add_row("beku.applicants", str(freeze.applicants))
+        table.add_row(labels["freeze_inputs_digest"], freeze.inputs_digest)
+        table.add_row(labels["freeze_applicants"], str(freeze.applicants))
     if run is not None:
         for key in ("applicants", "excluded", "eligible", "selected", "priority_selected",
                     "kk_limited", "seed", "beacon", "beacon_source", "final_seed",
                     "draw_digest", "seconds"):
-            table.add_row(f"undian.{key}", str(getattr(run, key)))
+            table.add_row(labels[key], str(getattr(run, key)))
     console.print(table)
 
 

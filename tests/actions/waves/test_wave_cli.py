@@ -42,7 +42,8 @@ def test_wave_lifecycle_and_draw_from_the_command_line(database: str, tmp_path: 
     ok("wave", "create", "12", "--quota", "600000", "--opens", "2021-02-24T00:00:00",
        "--closes", "2021-02-26T05:00:00")
     assert "seed lemah" in fails("wave", "open", "12", "--seed", "rahasia")
-    assert commitment(seed) in ok("wave", "open", "12", "--seed", seed)
+    opened = ok("wave", "open", "12", "--seed", seed)
+    assert commitment(seed) in opened and "Pengingat untuk pendaftar" in opened
     listed = tmp_path / "dikti.csv"
     listed.write_text("nik\n3273014508900001\n")
     assert "1 NIK tersimpan" in ok("lists", "import", "DIKTI", str(listed))
@@ -57,7 +58,9 @@ def test_wave_lifecycle_and_draw_from_the_command_line(database: str, tmp_path: 
     assert f"# secret_seed={seed}" in kit.read_text()
     assert "selected" in ok("wave", "list")
     assert "0 pesan hasil" in ok("wave", "announce", "12")
-    assert "announced" in ok("wave", "show", "12")
+    shown = ok("wave", "show", "12")
+    assert "sudah diumumkan" in shown and "Undian: seed akhir" in shown
+    assert "announced" not in shown and "seed_commitment" not in shown  # no internal names
 
 
 def test_verify_exits_non_zero_and_names_the_changed_rows(database: str) -> None:
