@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from actions.outbox.registration import notify
+from flows.basic_test_expiry import push_expired_results
 from flows.texts import text
 from flows.validators.timezones import WIB, zone_for_province
 from storage.db import session_scope
@@ -30,9 +31,10 @@ class Candidate:
 
 
 def run_nudges(engine: Engine, now: datetime | None = None) -> int:
-    """Runs one reminder round in its own transaction; returns how many were queued."""
+    """Runs one round (reminders, expired test results) in one transaction; returns the count."""
+    moment = now or utcnow()
     with session_scope(engine) as session:
-        return send_due_nudges(session, now=now or utcnow())
+        return send_due_nudges(session, now=moment) + push_expired_results(session, now=moment)
 
 
 def send_due_nudges(session: Session, *, now: datetime, limit: int = 1000) -> int:

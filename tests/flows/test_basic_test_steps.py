@@ -128,3 +128,25 @@ def test_a_question_answered_by_the_faq_is_asked_again(
     assert "Soal 2/10" in said(answered)
     attempt = attempts(engine)[-1]
     assert first is not None and list(attempt.answers) == [first.id]
+
+
+def test_an_expired_attempt_is_pushed_with_its_result_without_asking(
+    conversation: Conversation, engine: Engine, clock: Clock
+) -> None:
+    from flows.nudges import run_nudges
+    from storage.models import Outbox
+
+    register_until(conversation, engine, "summary")
+    text(conversation, "/tes")
+    answer_all(conversation, engine, right=True, leave=1)
+    assert run_nudges(engine, clock.now) == 0  # still within the 15 minutes
+    clock.now += timedelta(minutes=16)
+    assert run_nudges(engine, clock.now) == 1
+    assert run_nudges(engine, clock.now) == 0  # told once
+    with Session(engine) as session:
+        pushed = [str(row.payload["text"]) for row in session.exec(
+            select(Outbox).where(Outbox.kind == "telegram_message", Outbox.chat_id == CHAT))]
+    [result] = [p for p in pushed if "sudah habis" in p]
+    assert "lulus" in result and "<b>" not in result  # plain text for a chat notice
+    [attempt] = attempts(engine)
+    assert attempt.passed and attempt.finished_at == attempt.deadline_at
