@@ -19,7 +19,6 @@ from flows.account_change import (
     EDIT_MENU,
     EDIT_PREFIX,
     abandon_change,
-    begin_change,
     edit_button,
     show_edit_menu,
 )
@@ -28,7 +27,7 @@ from flows.definition import Flow, Step, load_flow
 from flows.early_photo import keep_early_photo
 from flows.input_guard import guard_incoming
 from flows.messages import Button, Incoming, Reply, Turn
-from flows.registration_steps import BACK, HANDLERS, go_back, go_to, prompt, send_reset_code
+from flows.registration_steps import BACK, HANDLERS, go_back, open_account_change, prompt
 from flows.subscription_steps import (
     manage_subscription,
     on_start,
@@ -52,7 +51,6 @@ from storage.repositories import (
 logger = logging.getLogger(__name__)
 
 REGISTRATION = "registration"
-RESET_STEP = "reset_code"
 BACK_WORDS = {"kembali", "back", "⬅️ kembali"}
 FreeTextHandler = Callable[[TurnContext, Incoming], bool]
 
@@ -239,7 +237,7 @@ class Conversation:
             self._step_button(ctx, incoming)
             return
         if value.startswith(EDIT_PREFIX):
-            self._change(ctx, value.removeprefix(EDIT_PREFIX))
+            open_account_change(ctx, self.flow, value.removeprefix(EDIT_PREFIX))
             return
         actions: dict[str, Callable[[TurnContext, Incoming], None]] = {
             "menu:register": self._register, "menu:status": self._status,
@@ -275,16 +273,6 @@ class Conversation:
         HANDLERS[step.kind](ctx, self.flow, step, Incoming(kind="button", text=value))
         if len(ctx.replies) == said_before:  # a value no button of this step carries
             ctx.say(text("stale_button"))
-
-    def _change(self, ctx: TurnContext, part: str) -> None:
-        if not begin_change(ctx, part):
-            return
-        ctx.state.flow = REGISTRATION
-        if part == "password":  # "lupa password": prove the email first, then a new password
-            send_reset_code(ctx)
-            go_to(ctx, self.flow, RESET_STEP, remember=False)
-            return
-        go_to(ctx, self.flow, part, remember=False)
 
     def _handoff(self, ctx: TurnContext, _incoming: Incoming) -> None:
         ctx.say(handoff_text(session=ctx.session, chat_id=ctx.chat_id, reason="user_request"))

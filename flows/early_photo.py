@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from actions.ktp_pending import keep_accepted_ktp
 from flows.context import TurnContext
+from flows.ktp_acceptance import accept_ktp
 from flows.messages import Button, Incoming, Reply
 from flows.texts import text
 
@@ -24,11 +24,7 @@ def keep_early_photo(
         problems = "\n".join(f"• {problem.message}" for problem in report.problems)
         ctx.say(Reply(text("early_photo_refused", problems=problems), buttons=menu))
         return
-    ctx.applicant.ktp_file_id = incoming.file_id
-    ctx.applicant.ktp_file_kind = incoming.kind
-    ctx.applicant.ktp_status = "accepted"
-    if report.image is not None:
-        keep_accepted_ktp(ctx.session, chat_id=ctx.chat_id, image=report.image)
+    accept_ktp(ctx, incoming, report)
     ctx.state.data = {**ctx.state.data, EARLY_KTP: True}
     ctx.say(Reply(text("early_photo_kept"), buttons=menu))
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from actions.analytics import note_ktp_refusal, note_refusal
 from actions.ktp import KtpReport
-from actions.ktp_pending import keep_accepted_ktp, take_accepted_ktp
+from actions.ktp_pending import take_accepted_ktp
 from actions.outbox import enqueue_registration_submission, queued_text
 from actions.verification import (
     HOURLY_CODE_LIMIT,
@@ -17,12 +17,13 @@ from actions.verification import (
     issue_code,
     latest_code,
 )
-from flows.account_change import finish_change
+from flows.account_change import begin_change, finish_change
 from flows.choice_matching import Choice, match_choice
 from flows.context import TurnContext
 from flows.definition import Flow, Step
 from flows.early_photo import skip_kept_photo
 from flows.field_validators import FIELD_VALIDATORS, email_taken
+from flows.ktp_acceptance import accept_ktp
 from flows.messages import Button, Incoming, Reply
 from flows.summary import summary_text
 from flows.texts import buttons, fill, text
@@ -30,6 +31,7 @@ from flows.validators import Invalid, mask_phone, validate_otp, validate_phone
 
 BACK = "__back"
 RESET_PURPOSE = "password_reset"
+RESET_STEP = "reset_code"  # the code step of a forgotten password (flows/registration.yml)
 TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses bigger files
 KTP_MAX_TRIES = 5
 KTP_EXAMPLE = str(Path(__file__).parent / "assets" / "contoh_foto_ktp.jpg")
@@ -93,6 +95,18 @@ def advance(ctx: TurnContext, flow: Flow, step: Step, explicit_next: str | None 
         ctx.state.history = [*ctx.state.history, target][-30:]
         target = flow.step(target).next or target
     go_to(ctx, flow, target)
+
+
+def open_account_change(ctx: TurnContext, flow: Flow, part: str) -> None:
+    """Opens the step that changes one part of a confirmed account ("✏️ Ubah data akun")."""
+    if not begin_change(ctx, part):
+        return
+    ctx.state.flow = flow.id
+    if part == "password":  # "lupa password": the account's email proves the person first
+        send_reset_code(ctx)
+        go_to(ctx, flow, RESET_STEP, remember=False)
+        return
+    go_to(ctx, flow, part, remember=False)
 
 
 def go_back(ctx: TurnContext, flow: Flow) -> None:
@@ -293,11 +307,7 @@ def handle_photo_step(ctx: TurnContext, flow: Flow, step: Step, incoming: Incomi
     if not report.ok:
         _refuse_photo(ctx, report)
         return
-    ctx.applicant.ktp_file_id = incoming.file_id
-    ctx.applicant.ktp_file_kind = incoming.kind
-    ctx.applicant.ktp_status = "accepted"
-    if report.image is not None:
-        keep_accepted_ktp(ctx.session, chat_id=ctx.chat_id, image=report.image)
+    accept_ktp(ctx, incoming, report)
     ctx.state.data = {k: v for k, v in ctx.state.data.items() if k != "ktp_tries"}
     ctx.say(step.setting("received", "").strip())
     if report.converted_from:

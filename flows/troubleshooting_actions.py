@@ -18,17 +18,15 @@ from actions.outbox.account_change import CHANGE_FIELDS
 from actions.senders import OutboxEmailSender, OutboxSmsSender
 from actions.ticket_alerts import BOT_TURN_KEY, remember_last_reply
 from flows import wave_steps
-from flows.account_change import begin_change
 from flows.context import TurnContext
 from flows.definition import Flow, load_flow
 from flows.messages import Reply
-from flows.registration_steps import go_to, send_email_code, send_reset_code, send_sms_code
+from flows.registration_steps import go_to, open_account_change, send_email_code, send_sms_code
 from flows.summary import checklist_text
 from flows.texts import text
 from storage.repositories import get_or_create_applicant, get_state, save_state
 
 REGISTRATION = "registration"
-RESET_STEP = "reset_code"  # the code step of a forgotten password (flows/registration.yml)
 ActionFn = Callable[[TurnContext, Flow], None]
 
 
@@ -37,23 +35,11 @@ def _flow() -> Flow:
     return load_flow(REGISTRATION)
 
 
-def _change(ctx: TurnContext, flow: Flow, part: str) -> None:
-    """Opens the change of a confirmed account's part, as "✏️ Ubah data akun" does."""
-    if not begin_change(ctx, part):
-        return
-    ctx.state.flow = REGISTRATION
-    if part == "password":  # a forgotten password: the account's email proves the person first
-        send_reset_code(ctx)
-        go_to(ctx, flow, RESET_STEP, remember=False)
-        return
-    go_to(ctx, flow, part, remember=False)
-
-
 def _ask(step_id: str) -> ActionFn:
     def ask(ctx: TurnContext, flow: Flow) -> None:
         if ctx.applicant.registration_completed_at is not None:
             if step_id in CHANGE_FIELDS:  # a confirmed account changes through the platform
-                _change(ctx, flow, step_id)
+                open_account_change(ctx, flow, step_id)
             else:
                 ctx.say(text("already_registered"))
             return
