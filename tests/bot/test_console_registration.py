@@ -16,6 +16,14 @@ from storage.models import Applicant
 from storage.settings import Settings
 
 
+def emailed_code(written: list[str]) -> str:
+    """Returns the 6 digits of the newest simulated verification email printed by the console."""
+    emails = [w for w in written if "Kode verifikasi email Anda" in w]
+    match = re.search(r"\b(\d{6})\b", emails[-1])
+    assert match is not None
+    return match.group(1)
+
+
 async def test_console_registration_from_start_to_confirmation(
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:
@@ -34,10 +42,7 @@ async def test_console_registration_from_start_to_confirmation(
     def read(_prompt: str) -> str:
         line = script.pop(0)
         if line == "<code>":
-            emails = [w for w in written if "Kode verifikasi email Anda" in w]
-            match = re.search(r"\b(\d{6})\b", emails[-1])
-            assert match is not None
-            return match.group(1)
+            return emailed_code(written)
         return line
 
     runner = build_runner(sqlite_engine, channel="console")
@@ -72,10 +77,7 @@ async def test_console_runs_the_outbox_so_later_messages_arrive(
     def read(_prompt: str) -> str:
         line = script.pop(0)
         if line == "<code>":
-            emails = [w for w in written if "Kode verifikasi email Anda" in w]
-            match = re.search(r"\b(\d{6})\b", emails[-1])
-            assert match is not None
-            return match.group(1)
+            return emailed_code(written)
         if line == "<wait>":  # the person waits a moment, as they would for the push
             for _ in range(100):
                 if any(w.startswith("\n🔔") for w in written):
