@@ -56,15 +56,7 @@ class PlatformStore:
                 ktp_sha256=hashlib.sha256(image).hexdigest() if image else None,
                 ktp_size=len(image or b""),
             ))
-            session.add(IdempotencyRecord(key=key, request_hash=fingerprint, status_code=201,
-                                          body=body))
-            try:
-                session.commit()
-            except IntegrityError:
-                # A concurrent request with the same key won the race; answer as it did.
-                session.rollback()
-                return self._replay(key, fingerprint) or Answer(status_code=409, body={})
-        return Answer(status_code=201, body=body)
+            return self._commit_once(session, key, fingerprint, Answer(status_code=201, body=body))
 
     def change(self, *, key: str, submission_key: str, changes: dict[str, Any]) -> Answer:
         """Applies changed account fields to the registration submitted under submission_key."""
@@ -81,14 +73,19 @@ class PlatformStore:
             stored.registration = {**stored.registration, **changes}
             body = {"registration_id": stored.registration_id, "updated": sorted(changes)}
             session.add(stored)
-            session.add(IdempotencyRecord(key=key, request_hash=fingerprint, status_code=200,
-                                          body=body))
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                return self._replay(key, fingerprint) or Answer(status_code=409, body={})
-        return Answer(status_code=200, body=body)
+            return self._commit_once(session, key, fingerprint, Answer(status_code=200, body=body))
+
+    def _commit_once(self, session: Session, key: str, fingerprint: str, answer: Answer) -> Answer:
+        """Commits the session's writes with the key's idempotency record, or replays the winner."""
+        session.add(IdempotencyRecord(key=key, request_hash=fingerprint,
+                                      status_code=answer.status_code, body=answer.body))
+        try:
+            session.commit()
+        except IntegrityError:
+            # A concurrent request with the same key won the race; answer as it did.
+            session.rollback()
+            return self._replay(key, fingerprint) or Answer(status_code=409, body={})
+        return answer
 
     def _replay(self, key: str, fingerprint: str) -> Answer | None:
         with Session(self.engine) as session:
