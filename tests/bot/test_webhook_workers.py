@@ -28,8 +28,12 @@ async def test_burst_of_one_chat_runs_in_update_id_order_across_two_workers(
     fake_bot_api: FakeBotApi, postgres_url: str, tmp_path: Path
 ) -> None:
     port = free_port()
+    # 20 simultaneous POSTs reach two workers in any order: inline processing could run a later
+    # update before an earlier one has even arrived (seen 1 run in ~5), so this burst goes through
+    # the settle wait, which drains each chat in update_id order (INBOX_SETTLE_SECONDS, README).
     bot = BotProcess(fake_bot_api, postgres_url, tmp_path, "--webhook", "--workers", "2",
-                     WEBHOOK_SECRET=SECRET, WEBHOOK_PORT=str(port), WEBHOOK_URL="")
+                     WEBHOOK_SECRET=SECRET, WEBHOOK_PORT=str(port), WEBHOOK_URL="",
+                     INBOX_SETTLE_SECONDS="0.2")
     base = f"http://127.0.0.1:{port}"
     bot.start()
     try:
